@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs Clover and what it needs into the current Python, idempotently.
+#   bash tools/install.sh           # runtime: torch, MMEngine, decoders, BERT
+#   bash tools/install.sh --tests   # plus the test suite's references and assets
+# A torch that is already installed (a user's own CUDA build) is kept. A second
+# run with nothing changed returns in about a second (a stamp file records what
+# was installed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+WITH_TESTS=0
+[[ "${1:-}" == "--tests" ]] && WITH_TESTS=1
+export PIP_ROOT_USER_ACTION=ignore
+PIP="$PY -m pip install --disable-pip-version-check -q"
+
+stamp_file=.install_stamp
+stamp="$($PY -c 'import sys; print(sys.executable)') $WITH_TESTS $(cat setup.py requirements/*.txt | sha1sum | cut -c1-16)"
+if [[ -f $stamp_file ]] && grep -qxF "$stamp" $stamp_file && $PY -c 'import clover, torch, mmengine' 2>/dev/null; then
+    exit 0
+fi
+echo "[install] installing Clover and its dependencies into $($PY -c 'import sys; print(sys.prefix)')"
+if ! $PY -c 'import torch' 2>/dev/null; then
+    # On a machine of this project's kind this wheel is on disk (CPU build).
+    $PIP torch==2.13.0
+fi
+$PIP -r requirements/runtime.txt
+$PIP --no-deps -r requirements/mminstall.txt
+if [[ $WITH_TESTS == 1 ]]; then
+    $PIP --no-deps -r requirements/tests.txt
+    $PIP iniconfig pluggy  # pytest's own dependencies (pytest came --no-deps)
+fi
+$PIP --no-deps --no-build-isolation -e .
+$PY - <<'PYEOF'
+import cv2, mmengine, torch, transformers, clover
+print(f'[install] torch {torch.__version__}, mmengine {mmengine.__version__}, '
+      f'transformers {transformers.__version__}, opencv {cv2.__version__}, clover {clover.__version__}')
+PYEOF
+echo "$stamp" > $stamp_file
