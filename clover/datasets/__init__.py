@@ -1,1 +1,8 @@
 from .transforms import *  # noqa: F401,F403
+from .video_io import VideoDecodeError, open_video
+from .video_text_dataset import AnnotationError, VideoTextRetrievalDataset
+
+__all__ = [
+    'AnnotationError', 'VideoDecodeError', 'VideoTextRetrievalDataset',
+    'open_video'
+]

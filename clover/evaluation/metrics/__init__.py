@@ -1,0 +1,4 @@
+from .retrieval_metric import (RetrievalMetric, recall_summary, t2v_ranks,
+                               v2t_ranks)
+
+__all__ = ['RetrievalMetric', 't2v_ranks', 'v2t_ranks', 'recall_summary']

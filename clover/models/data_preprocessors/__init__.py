@@ -1,0 +1,3 @@
+from .video_text_preprocessor import VideoTextDataPreprocessor
+
+__all__ = ['VideoTextDataPreprocessor']

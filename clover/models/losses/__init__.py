@@ -1,0 +1,3 @@
+from .contrastive_loss import InfoNCELoss
+
+__all__ = ['InfoNCELoss']

@@ -1,0 +1,3 @@
+from .clover_retrieval import CloverRetrieval
+
+__all__ = ['CloverRetrieval']

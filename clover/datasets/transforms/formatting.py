@@ -1,0 +1,98 @@
+"""Choose the texts of a sample and pack it for the model."""
+from typing import Dict, Optional, Sequence
+
+import numpy as np
+import torch
+
+from clover.registry import TRANSFORMS
+from clover.structures import VideoTextDataSample
+from .base import BaseTransform
+
+
+@TRANSFORMS.register_module()
+class SampleCaptions(BaseTransform):
+    """Choose the captions fed to the model.
+
+    Draws ``num_captions`` captions at random from ``results['captions']``
+    (without replacement when the video has enough, else with replacement),
+    or keeps them all in their original order when ``num_captions`` is None,
+    as testing needs.
+
+    Required keys: ``captions`` (list[str]). Added keys: ``text`` (list[str]).
+
+    Args:
+        num_captions (int, optional): Captions per sample; None keeps all.
+            Defaults to 1.
+    """
+
+    def __init__(self, num_captions: Optional[int] = 1) -> None:
+        if num_captions is not None and num_captions < 1:
+            raise ValueError(
+                f'num_captions must be >= 1 or None, got {num_captions}')
+        self.num_captions = num_captions
+
+    def transform(self, results: Dict) -> Dict:
+        captions = results['captions']
+        if self.num_captions is None:
+            results['text'] = list(captions)
+            return results
+        chosen = np.random.choice(
+            len(captions),
+            self.num_captions,
+            replace=len(captions) < self.num_captions)
+        results['text'] = [captions[index] for index in chosen]
+        return results
+
+
+@TRANSFORMS.register_module()
+class PackVideoTextInputs(BaseTransform):
+    """Pack a sample into model inputs and a :class:`VideoTextDataSample`.
+
+    Output::
+
+        dict(inputs=dict(imgs=uint8 tensor (C, T, H, W),
+                         text_ids=int64 tensor (K, L),    # if tokenized
+                         text_mask=int64 tensor (K, L)),  # if tokenized
+             data_samples=VideoTextDataSample(text=[...K str],  # if present
+                                              video_id=..., ...))
+
+    The frames stay ``uint8`` in RGB order; the data preprocessor casts and
+    normalises them on the device.
+
+    Required keys: ``imgs`` (uint8 ``(T, H, W, 3)``). Optional keys:
+    ``text_ids``, ``text_mask`` (int ``(K, L)``), ``text`` (list[str]) and
+    the ``meta_keys``.
+
+    Args:
+        meta_keys (Sequence[str]): Keys copied into the data sample's
+            metainfo when present in ``results``. Defaults to
+            ``('video_id', 'video_path', 'video_index')``.
+    """
+
+    text_keys = ('text_ids', 'text_mask')
+
+    def __init__(
+        self,
+        meta_keys: Sequence[str] = ('video_id', 'video_path', 'video_index')
+    ) -> None:
+        self.meta_keys = tuple(meta_keys)
+
+    def transform(self, results: Dict) -> Dict:
+        imgs = results['imgs']
+        if imgs.ndim != 4 or imgs.shape[-1] != 3:
+            raise ValueError(
+                f'Expected imgs of shape (T, H, W, 3), got {imgs.shape} for '
+                f'{results.get("video_path", "<unknown video>")}')
+        inputs = dict(
+            imgs=torch.from_numpy(imgs).permute(3, 0, 1, 2).contiguous())
+        for key in self.text_keys:
+            if key in results:
+                inputs[key] = torch.as_tensor(results[key], dtype=torch.long)
+
+        data_sample = VideoTextDataSample(metainfo={
+            key: results[key]
+            for key in self.meta_keys if key in results
+        })
+        if 'text' in results:
+            data_sample.text = results['text']
+        return dict(inputs=inputs, data_samples=data_sample)

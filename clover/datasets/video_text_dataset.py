@@ -1,0 +1,252 @@
+"""Video-text retrieval dataset on Clover's annotation schema.
+
+Schema (``docs/data_preparation.md``), one JSON file per split::
+
+    {"metainfo": {"dataset_name": "msrvtt", "task": "retrieval",
+                  "split": "test", "schema_version": 1},
+     "data_list": [{"video_id": "video7010",
+                    "video": "video7010.mp4",
+                    "captions": ["a man is driving a car", ...]},
+                   ...]}
+
+Records may carry more fields (later tasks add questions and answers); they
+are passed through to the pipeline unchanged.
+"""
+import json
+import os.path as osp
+from typing import Callable, Dict, List, Sequence, Union
+
+from mmengine.dataset import BaseDataset
+from mmengine.fileio import join_path
+from mmengine.logging import MMLogger
+
+from clover.registry import DATASETS, TRANSFORMS
+from .video_io import VideoDecodeError
+
+SCHEMA_VERSION = 1
+CAPTION_MODES = ('video', 'caption')
+
+
+class AnnotationError(ValueError):
+    """An annotation file breaks the schema; the message says where."""
+
+
+@DATASETS.register_module()
+class VideoTextRetrievalDataset(BaseDataset):
+    """Videos with captions, for retrieval training and evaluation.
+
+    Each item given to the pipeline is a dict with:
+
+    - ``video_path`` (str): ``data_prefix['video']`` joined with the record's
+      ``video``.
+    - ``video_id`` (str): the record's id.
+    - ``captions`` (list[str]): all its captions (``caption_mode='video'``)
+      or the one caption of this pair (``caption_mode='caption'``).
+    - ``video_index`` (int): position of the video in the annotation file;
+      the retrieval metric orders its gallery by it.
+    - ``caption_index`` (int, ``'caption'`` mode only): position of the
+      caption in the video's list.
+    - any other field of the record, unchanged.
+
+    Bad videos. A pipeline step that raises :class:`VideoDecodeError` (missing
+    file, undecodable file) fails the fetch in test mode, because a missing
+    gallery video would silently change the metric. In training the video can
+    be skipped instead: the skip is logged and counted in ``num_skipped`` and
+    a random other item is fetched; once at least ``min_fetches_for_cap``
+    fetches were made, a skipped share above ``max_bad_fraction`` raises.
+    Counts are per process (each data-loader worker keeps its own).
+
+    Args:
+        ann_file (str): Annotation JSON file.
+        data_prefix (dict): ``video``: directory the records' ``video``
+            paths are relative to. Defaults to ``dict(video='')``.
+        pipeline (Sequence[dict | Callable]): Transforms, built from the
+            ``TRANSFORMS`` registry. Defaults to ``()``.
+        test_mode (bool): Evaluation dataset (never skips a video). Defaults
+            to False.
+        caption_mode (str): ``'video'``: one item per video with all its
+            captions; ``'caption'``: one item per (video, caption) pair.
+            Defaults to ``'video'``.
+        max_bad_fraction (float): Largest share of training fetches that may
+            be skipped as bad videos; 0 never skips. Defaults to 0.01.
+        min_fetches_for_cap (int): Fetches before ``max_bad_fraction`` is
+            enforced, so one early bad file does not abort training.
+            Defaults to 100.
+        **kwargs: Other :class:`mmengine.dataset.BaseDataset` arguments
+            (``data_root``, ``metainfo``, ``indices``, ``lazy_init``...).
+    """
+
+    required_fields = {'video_id': str, 'video': str, 'captions': list}
+    # Set by the dataset on each item.
+    reserved_fields = ('video_path', 'video_index', 'caption_index')
+
+    def __init__(self,
+                 ann_file: str,
+                 data_prefix: Dict[str, str] = dict(video=''),
+                 pipeline: Sequence[Union[dict, Callable]] = (),
+                 test_mode: bool = False,
+                 caption_mode: str = 'video',
+                 max_bad_fraction: float = 0.01,
+                 min_fetches_for_cap: int = 100,
+                 **kwargs) -> None:
+        if caption_mode not in CAPTION_MODES:
+            raise ValueError(f'caption_mode must be one of {CAPTION_MODES}, '
+                             f'got {caption_mode!r}')
+        if not 0 <= max_bad_fraction < 1:
+            # With 1, a dataset of only bad videos would be retried forever.
+            raise ValueError(
+                f'max_bad_fraction must be in [0, 1), got {max_bad_fraction}')
+        self.caption_mode = caption_mode
+        self.max_bad_fraction = max_bad_fraction
+        self.min_fetches_for_cap = min_fetches_for_cap
+        self.num_skipped = 0
+        self.num_fetched = 0
+        # Built here with Clover's registry, so the dataset works without a
+        # default scope.
+        pipeline = [
+            TRANSFORMS.build(step) if isinstance(step, dict) else step
+            for step in pipeline
+        ]
+        super().__init__(
+            ann_file=ann_file,
+            data_prefix=data_prefix,
+            pipeline=pipeline,
+            test_mode=test_mode,
+            **kwargs)
+
+    def load_data_list(self) -> List[dict]:
+        """Read and validate the annotation file.
+
+        Returns:
+            list[dict]: One item per video or per (video, caption) pair.
+
+        Raises:
+            FileNotFoundError: If the file does not exist.
+            AnnotationError: (a ``ValueError``) if the file is not JSON or
+                breaks the schema; the message names the file, the record
+                index and video id, and the field.
+        """
+        records = self._read_records()
+        video_dir = self.data_prefix.get('video', '')
+        data_list = []
+        first_index_of_id = {}
+        for video_index, record in enumerate(records):
+            self._check_record(record, video_index)
+            video_id = record['video_id']
+            if video_id in first_index_of_id:
+                raise AnnotationError(
+                    f'{self.ann_file}: records {first_index_of_id[video_id]} '
+                    f'and {video_index} share video_id {video_id!r}')
+            first_index_of_id[video_id] = video_index
+            info = dict(record)
+            info['video_path'] = join_path(video_dir, record['video'])
+            info['video_index'] = video_index
+            if self.caption_mode == 'video':
+                data_list.append(info)
+                continue
+            for caption_index, caption in enumerate(record['captions']):
+                data_list.append(
+                    dict(
+                        info, captions=[caption], caption_index=caption_index))
+        return data_list
+
+    def _read_records(self) -> List:
+        """Load the file, check its top level and merge its metainfo."""
+        if not osp.isfile(self.ann_file):
+            raise FileNotFoundError(
+                f'Annotation file {self.ann_file!r} does not exist')
+        if not self.ann_file.endswith('.json'):
+            raise AnnotationError(
+                f'{self.ann_file}: unknown annotation format; expected a '
+                '.json file in the schema of docs/data_preparation.md')
+        with open(self.ann_file, encoding='utf-8') as file:
+            try:
+                annotations = json.load(file)
+            except json.JSONDecodeError as error:
+                raise AnnotationError(
+                    f'{self.ann_file}: not valid JSON ({error})') from None
+        if not isinstance(annotations, dict) or not isinstance(
+                annotations.get('data_list'), list):
+            raise AnnotationError(
+                f"{self.ann_file}: expected an object with a 'data_list' "
+                'list (and a \'metainfo\' object)')
+        metainfo = annotations.get('metainfo', {})
+        if not isinstance(metainfo, dict):
+            raise AnnotationError(
+                f"{self.ann_file}: field 'metainfo' must be an object, got "
+                f'{type(metainfo).__name__}')
+        version = metainfo.get('schema_version', SCHEMA_VERSION)
+        if version != SCHEMA_VERSION:
+            raise AnnotationError(
+                f"{self.ann_file}: field 'metainfo.schema_version' is "
+                f'{version!r}; this code reads version {SCHEMA_VERSION}')
+        for key, value in metainfo.items():
+            self._metainfo.setdefault(key, value)
+        if not annotations['data_list']:
+            raise AnnotationError(f"{self.ann_file}: 'data_list' is empty")
+        return annotations['data_list']
+
+    def _check_record(self, record, index: int) -> None:
+        """Raise if one record breaks the schema."""
+        where = f'{self.ann_file}: record {index}'
+        if not isinstance(record, dict):
+            raise AnnotationError(
+                f'{where} must be an object, got {type(record).__name__}')
+        if isinstance(record.get('video_id'), str):
+            where += f' (video_id {record["video_id"]!r})'
+        for field, field_type in self.required_fields.items():
+            if field not in record:
+                raise AnnotationError(f"{where} has no field '{field}'")
+            if not isinstance(record[field], field_type):
+                raise AnnotationError(f"{where}: field '{field}' must be "
+                                      f'{field_type.__name__}, got '
+                                      f'{type(record[field]).__name__}')
+        for field in self.reserved_fields:
+            if field in record:
+                raise AnnotationError(
+                    f"{where}: field '{field}' is reserved (the dataset sets "
+                    'it); rename it')
+        for field in ('video_id', 'video'):
+            if not record[field].strip():
+                raise AnnotationError(f"{where}: field '{field}' is empty")
+        captions = record['captions']
+        if not captions:
+            raise AnnotationError(f"{where}: field 'captions' is empty")
+        for caption_index, caption in enumerate(captions):
+            if not isinstance(caption, str):
+                raise AnnotationError(
+                    f"{where}: field 'captions'[{caption_index}] must be "
+                    f'str, got {type(caption).__name__}')
+            if not caption.strip():
+                raise AnnotationError(
+                    f"{where}: field 'captions'[{caption_index}] is empty "
+                    'or whitespace')
+
+    def __getitem__(self, idx: int) -> dict:
+        """Fetch item ``idx`` through the pipeline, skipping bad videos in
+        training (see the class docstring)."""
+        if self.test_mode or self.max_bad_fraction == 0:
+            return super().__getitem__(idx)
+        while True:
+            self.num_fetched += 1
+            try:
+                return super().__getitem__(idx)
+            except VideoDecodeError as error:
+                self._skip(error)
+                idx = self._rand_another()
+
+    def _skip(self, error: VideoDecodeError) -> None:
+        """Count and log a skipped video; raise past the cap."""
+        self.num_skipped += 1
+        MMLogger.get_current_instance().warning(
+            f'Skipping bad video {error.path!r}: {error.reason} '
+            f'({self.num_skipped} skipped of {self.num_fetched} fetched)')
+        share = self.num_skipped / self.num_fetched
+        if (self.num_fetched >= self.min_fetches_for_cap
+                and share > self.max_bad_fraction):
+            raise RuntimeError(
+                f'{self.num_skipped} of {self.num_fetched} fetched videos '
+                f'({share:.1%}) from {self.ann_file} could not be decoded, '
+                f'more than max_bad_fraction={self.max_bad_fraction}; last: '
+                f'{error}. Check the videos under '
+                f"{self.data_prefix.get('video', '')!r}") from error

