@@ -35,7 +35,7 @@ def tiny_data(tmp_path_factory):
     return out
 
 
-@pytest.fixture
+@pytest.fixture(scope='session')
 def tool_env(tiny_data):
     """Environment for the tools: the tiny corpus, the MiniLM tokenizer,
     one thread per process (two processes share two cores)."""
@@ -58,11 +58,11 @@ def _run_tool(args, env, timeout=300):
     return proc
 
 
-@pytest.fixture
+@pytest.fixture(scope='session')
 def run_tool():
     return _run_tool
 
 
-@pytest.fixture
+@pytest.fixture(scope='session')
 def tiny_config():
     return TINY_CONFIG

@@ -2,6 +2,7 @@
 # Installs Clover and what it needs into the current Python, idempotently.
 #   bash tools/install.sh           # runtime: torch, MMEngine, decoders, BERT
 #   bash tools/install.sh --tests   # plus the test suite's references and assets
+#                                   # and the optional spaCy tagger
 # A torch that is already installed (a user's own CUDA build) is kept. A second
 # run with nothing changed returns in about a second (a stamp file records what
 # was installed).
@@ -27,6 +28,7 @@ $PIP -r requirements/runtime.txt
 $PIP --no-deps -r requirements/mminstall.txt
 if [[ $WITH_TESTS == 1 ]]; then
     $PIP --no-deps -r requirements/tests.txt
+    $PIP -r requirements/optional.txt  # spaCy: semantic masking tests
     $PIP iniconfig pluggy  # pytest's own dependencies (pytest came --no-deps)
 fi
 $PIP --no-deps --no-build-isolation -e .

@@ -12,7 +12,7 @@ import torch
 import clover.engine  # noqa: F401  (allow-lists the checkpoint types)
 
 
-@pytest.fixture
+@pytest.fixture(scope='module')
 def train(run_tool, tiny_config, tool_env):
     def run(work_dir, *extra):
         return run_tool([
@@ -27,10 +27,18 @@ def weights(path):
     return torch.load(path, map_location='cpu', weights_only=True)['state_dict']
 
 
-def test_train_then_test_prints_json_and_dumps(tmp_path, tool_env, train,
-                                               run_tool, tiny_config):
-    train(tmp_path)
-    ckpt = tmp_path / 'epoch_2.pth'
+@pytest.fixture(scope='module')
+def trained_checkpoint(tmp_path_factory, train):
+    """The tiny model trained for 2 epochs by tools/train.py."""
+    work_dir = tmp_path_factory.mktemp('trained')
+    train(work_dir)
+    return work_dir / 'epoch_2.pth'
+
+
+def test_train_then_test_prints_json_and_dumps(tmp_path, tool_env, run_tool,
+                                               tiny_config,
+                                               trained_checkpoint):
+    ckpt = trained_checkpoint
     assert ckpt.exists()
     dump = tmp_path / 'preds.pkl'
     proc = run_tool([
@@ -89,3 +97,25 @@ def test_dist_train_two_processes_see_global_batch(tmp_path, tool_env,
     assert 'Distributed launcher: pytorch' in log
     assert 'Distributed training: True' in log
     assert osp.exists(tmp_path / 'last_checkpoint')
+
+
+def test_dist_test_gathers_whole_gallery_once(tmp_path, tool_env, run_tool,
+                                             tiny_config, trained_checkpoint):
+    """Two processes over a 7-video gallery (the sampler pads one rank):
+    the same metrics as one process, computed on 7 videos."""
+    subset = 'test_dataloader.dataset.indices=7'
+    single = run_tool([
+        sys.executable, 'tools/test.py', tiny_config,
+        str(trained_checkpoint), '--work-dir',
+        str(tmp_path / 'single'), '--cfg-options', subset
+    ], tool_env)
+    env = dict(tool_env, PORT=str(29500 + (hash(str(tmp_path)) % 1000)))
+    dist = run_tool([
+        'bash', 'tools/dist_test.sh', tiny_config,
+        str(trained_checkpoint), '2', '--work-dir',
+        str(tmp_path / 'dist'), '--cfg-options', subset
+    ], env, timeout=600)
+    single_metrics = json.loads(single.stdout.strip().splitlines()[-1])
+    dist_metrics = json.loads(dist.stdout.strip().splitlines()[-1])
+    assert single_metrics['dual/num_videos'] == 7
+    assert dist_metrics == pytest.approx(single_metrics)

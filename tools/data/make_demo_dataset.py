@@ -7,8 +7,9 @@ gradient, striped, checkered or noisy background. Each video gets 2-3 captions, 
 several templates with synonyms, that name the count, size, colour, shape,
 direction and speed (some also the background), so retrieval needs the text
 to be understood rather than matched word for word. No two validation or test
-videos share the same (colour, shape, size, direction, speed, count), nor
-with any training video, so every test caption has one right answer.
+videos share the same (colour, shape, size, direction, speed, count), so
+every test caption has one right answer; training videos are other
+renderings of any combination (no video file is shared between splits).
 
 Each attribute takes few values, so that many videos of a training batch
 share most attributes: a contrastive model cannot get by on colour alone and
@@ -279,7 +280,8 @@ def sample_specs(num_videos: Dict[str, int], size: int, num_frames: int,
     """Draw the specs of the whole corpus, in train, val, test order.
 
     Validation and test combinations (see :func:`attribute_key`) are unique
-    across the corpus; training videos only avoid them.
+    across those two splits; training videos are other renderings (positions,
+    backgrounds, captions) of any combination.
 
     Args:
         num_videos (dict): Videos per split.
@@ -298,13 +300,13 @@ def sample_specs(num_videos: Dict[str, int], size: int, num_frames: int,
     rng = np.random.default_rng(seed)
     used_keys = set()
     drawn = {}
-    # Held-out splits first, so their combinations are reserved.
+    # Held-out splits first; their combinations are unique among themselves.
     for split in ('test', 'val', 'train'):
         drawn[split] = []
         while len(drawn[split]) < num_videos[split]:
             attributes = sample_attributes(rng)
             key = attribute_key(attributes)
-            if key in used_keys:
+            if split != 'train' and key in used_keys:
                 continue
             starts = place_objects(attributes, size, rng)
             if not starts:

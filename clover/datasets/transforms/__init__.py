@@ -3,9 +3,12 @@ from .formatting import PackVideoTextInputs, SampleCaptions
 from .loading import SampleFrames, VideoDecode, VideoInit
 from .processing import CenterCrop, Flip, RandomResizedCrop, Resize
 from .text import TokenizeText
+from .text_masking import SemanticTextMasking
+from .video_masking import BlockMaskGenerator
 
 __all__ = [
     'BaseTransform', 'VideoInit', 'SampleFrames', 'VideoDecode', 'Resize',
     'RandomResizedCrop', 'CenterCrop', 'Flip', 'SampleCaptions',
-    'PackVideoTextInputs', 'TokenizeText'
+    'PackVideoTextInputs', 'TokenizeText', 'SemanticTextMasking',
+    'BlockMaskGenerator'
 ]

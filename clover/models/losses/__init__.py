@@ -1,3 +1,5 @@
 from .contrastive_loss import InfoNCELoss
+from .focal_loss import FocalMLMLoss
+from .tri_modal_loss import TriModalAlignmentLoss
 
-__all__ = ['InfoNCELoss']
+__all__ = ['InfoNCELoss', 'TriModalAlignmentLoss', 'FocalMLMLoss']

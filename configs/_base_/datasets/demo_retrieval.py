@@ -1,5 +1,6 @@
 # The synthetic demo corpus of tools/data/make_demo_dataset.py: 8 frames per
-# clip at 64x64. No flip: captions name directions (left / right).
+# clip at 64x64. No spatial augmentation: captions name directions (so no
+# flip), sizes and counts (which a crop would change).
 dataset_type = 'VideoTextRetrievalDataset'
 data_root = 'data/demo'
 # Any local HF BERT directory's tokenizer; tools/demo.sh links the MiniLM
@@ -11,9 +12,9 @@ max_text_length = 32
 
 train_pipeline = [
     dict(type='VideoInit'),
-    dict(type='SampleFrames', num_frames=num_frames),
+    # Evenly spaced frames: random ones within segments would blur speed.
+    dict(type='SampleFrames', num_frames=num_frames, test_mode=True),
     dict(type='VideoDecode'),
-    dict(type='RandomResizedCrop', area_range=(0.6, 1.0)),
     dict(type='Resize', scale=(input_size, input_size), keep_ratio=False),
     dict(type='SampleCaptions', num_captions=1),
     dict(type='TokenizeText', tokenizer=tokenizer_dir,
