@@ -51,8 +51,11 @@ class PackVideoTextInputs(BaseTransform):
     Output::
 
         dict(inputs=dict(imgs=uint8 tensor (C, T, H, W),
-                         text_ids=int64 tensor (K, L),    # if tokenized
-                         text_mask=int64 tensor (K, L)),  # if tokenized
+                         text_ids=int64 tensor (K, L),        # if tokenized
+                         text_mask=int64 tensor (K, L),       # if tokenized
+                         masked_text_ids=int64 tensor (K, L), # if masked
+                         mlm_labels=int64 tensor (K, L),      # if masked
+                         video_mask=bool tensor (h, w)),      # if masked
              data_samples=VideoTextDataSample(text=[...K str],  # if present
                                               video_id=..., ...))
 
@@ -60,8 +63,10 @@ class PackVideoTextInputs(BaseTransform):
     normalises them on the device.
 
     Required keys: ``imgs`` (uint8 ``(T, H, W, 3)``). Optional keys:
-    ``text_ids``, ``text_mask`` (int ``(K, L)``), ``text`` (list[str]) and
-    the ``meta_keys``.
+    ``text_ids``, ``text_mask``, ``masked_text_ids``, ``mlm_labels`` (int
+    ``(K, L)``, the last two from :class:`SemanticTextMasking`),
+    ``video_mask`` (bool ``(h, w)``, from :class:`BlockMaskGenerator`),
+    ``text`` (list[str]) and the ``meta_keys``.
 
     Args:
         meta_keys (Sequence[str]): Keys copied into the data sample's
@@ -69,7 +74,7 @@ class PackVideoTextInputs(BaseTransform):
             ``('video_id', 'video_path', 'video_index')``.
     """
 
-    text_keys = ('text_ids', 'text_mask')
+    text_keys = ('text_ids', 'text_mask', 'masked_text_ids', 'mlm_labels')
 
     def __init__(
         self,
@@ -88,6 +93,15 @@ class PackVideoTextInputs(BaseTransform):
         for key in self.text_keys:
             if key in results:
                 inputs[key] = torch.as_tensor(results[key], dtype=torch.long)
+        if 'video_mask' in results:
+            video_mask = torch.as_tensor(results['video_mask'],
+                                         dtype=torch.bool)
+            if video_mask.dim() != 2:
+                raise ValueError(
+                    'Expected video_mask of shape (h, w), got '
+                    f'{tuple(video_mask.shape)} for '
+                    f'{results.get("video_path", "<unknown video>")}')
+            inputs['video_mask'] = video_mask
 
         data_sample = VideoTextDataSample(metainfo={
             key: results[key]

@@ -22,6 +22,10 @@ class VideoTextDataPreprocessor(BaseDataPreprocessor):
       order, where ``N = sum(K_b)``. Columns that are padding for every text
       of the batch are dropped (exact for a masked encoder, and cheaper).
     - ``text_to_video``: ``(N,)`` index of each text's sample in the batch.
+    - ``masked_text_ids`` / ``mlm_labels`` (when packed, for pre-training):
+      ``(N, L)``, batched like ``text_ids`` and trimmed to the same length
+      (the masked texts share the complete texts' padding).
+    - ``video_mask`` (when packed): bool ``(B, h, w)`` tube masks.
 
     Args:
         mean (Sequence[float]): Per-channel mean in 0-255 units, in the
@@ -30,6 +34,9 @@ class VideoTextDataPreprocessor(BaseDataPreprocessor):
         channel_order (str): ``'rgb'`` or ``'bgr'``. Defaults to 'rgb'.
         trim_text_padding (bool): Drop all-padding columns. Defaults to True.
     """
+
+    # Per-token fields aligned with text_ids, batched the same way.
+    masked_text_keys = ('masked_text_ids', 'mlm_labels')
 
     def __init__(self,
                  mean: Sequence[float] = (123.675, 116.28, 103.53),
@@ -55,8 +62,9 @@ class VideoTextDataPreprocessor(BaseDataPreprocessor):
 
         Args:
             data (dict): Output of ``pseudo_collate``: ``inputs`` is a dict
-                of lists (``imgs``, and optionally ``text_ids`` and
-                ``text_mask``), ``data_samples`` a list.
+                of lists (``imgs``, and optionally ``text_ids``,
+                ``text_mask``, ``masked_text_ids``, ``mlm_labels`` and
+                ``video_mask``), ``data_samples`` a list.
             training (bool): Unused; the same processing applies.
 
         Returns:
@@ -68,8 +76,10 @@ class VideoTextDataPreprocessor(BaseDataPreprocessor):
         if 'imgs' in inputs:
             batched['imgs'] = self._normalize(inputs['imgs'])
         if 'text_ids' in inputs:
-            batched.update(
-                self._batch_texts(inputs['text_ids'], inputs['text_mask']))
+            batched.update(self._batch_texts(inputs))
+        if 'video_mask' in inputs:
+            batched['video_mask'] = self._stack_video_masks(
+                inputs['video_mask'])
         return dict(inputs=batched, data_samples=data.get('data_samples'))
 
     def _normalize(self, clips: List[torch.Tensor]) -> torch.Tensor:
@@ -82,15 +92,34 @@ class VideoTextDataPreprocessor(BaseDataPreprocessor):
             imgs = imgs.flip(1)
         return (imgs - self.mean) / self.std
 
-    def _batch_texts(self, ids: List[torch.Tensor],
-                     masks: List[torch.Tensor]) -> dict:
-        counts = [t.shape[0] for t in ids]
-        text_ids, text_mask = torch.cat(list(ids)), torch.cat(list(masks))
+    def _batch_texts(self, inputs: dict) -> dict:
+        """Concatenate the ``(K_b, L)`` texts of every sample, and the
+        masked texts and MLM labels aligned with them."""
+        keys = ['text_ids', 'text_mask'] + [
+            key for key in self.masked_text_keys if key in inputs
+        ]
+        counts = [t.shape[0] for t in inputs['text_ids']]
+        batched = {key: torch.cat(list(inputs[key])) for key in keys}
+        for key in keys:
+            if batched[key].shape != batched['text_ids'].shape:
+                raise ValueError(
+                    f'{key} must have the shape of text_ids '
+                    f'{tuple(batched["text_ids"].shape)} after batching, got '
+                    f'{tuple(batched[key].shape)}')
+        text_mask = batched['text_mask']
         if self.trim_text_padding and text_mask.numel():
             length = int(text_mask.sum(dim=1).max().item())
-            text_ids, text_mask = text_ids[:, :length], text_mask[:, :length]
-        text_to_video = torch.repeat_interleave(
-            torch.arange(len(counts), device=text_ids.device),
-            torch.tensor(counts, device=text_ids.device))
-        return dict(
-            text_ids=text_ids, text_mask=text_mask, text_to_video=text_to_video)
+            batched = {key: ids[:, :length] for key, ids in batched.items()}
+        batched['text_to_video'] = torch.repeat_interleave(
+            torch.arange(len(counts), device=text_mask.device),
+            torch.tensor(counts, device=text_mask.device))
+        return batched
+
+    @staticmethod
+    def _stack_video_masks(masks: List[torch.Tensor]) -> torch.Tensor:
+        video_mask = torch.stack(list(masks)) \
+            if isinstance(masks, (list, tuple)) else masks
+        if video_mask.dim() != 3:
+            raise ValueError('expected video masks of shape (h, w); got a '
+                             f'batch of shape {tuple(video_mask.shape)}')
+        return video_mask.bool()

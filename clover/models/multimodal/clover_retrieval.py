@@ -63,9 +63,7 @@ class CloverRetrieval(BaseModel):
         Returns:
             Tensor: ``(B, D)`` L2-normalised embeddings.
         """
-        feat = self.video_encoder(imgs)
-        pooled = feat.flatten(2).mean(dim=2)
-        return F.normalize(self.video_head(pooled), dim=-1)
+        return self.project_video(self.video_encoder(imgs))
 
     def extract_text_feat(self, text_ids: torch.Tensor,
                           text_mask: torch.Tensor) -> torch.Tensor:
@@ -78,7 +76,32 @@ class CloverRetrieval(BaseModel):
         Returns:
             Tensor: ``(N, D)`` L2-normalised embeddings.
         """
-        hidden = self.text_encoder(text_ids, text_mask)
+        return self.project_text(
+            self.text_encoder(text_ids, text_mask), text_mask)
+
+    def project_video(self, feat: torch.Tensor) -> torch.Tensor:
+        """``g_v`` of a globally average-pooled video feature map.
+
+        Args:
+            feat (Tensor): ``(B, C, T', H', W')`` backbone output.
+
+        Returns:
+            Tensor: ``(B, D)`` L2-normalised embeddings.
+        """
+        return F.normalize(
+            self.video_head(feat.flatten(2).mean(dim=2)), dim=-1)
+
+    def project_text(self, hidden: torch.Tensor,
+                     text_mask: torch.Tensor) -> torch.Tensor:
+        """``g_t`` of pooled text hidden states.
+
+        Args:
+            hidden (Tensor): ``(N, L, D)`` text encoder outputs.
+            text_mask (Tensor): ``(N, L)`` attention mask (1 = token).
+
+        Returns:
+            Tensor: ``(N, D)`` L2-normalised embeddings.
+        """
         pooled = self.text_encoder.pool(hidden, text_mask)
         return F.normalize(self.text_head(pooled), dim=-1)
 

@@ -83,3 +83,34 @@ def test_pack_rejects_channels_first_frames():
     with pytest.raises(ValueError, match=r'\(T, H, W, 3\).*v3.mp4'):
         PackVideoTextInputs()(
             dict(imgs=np.zeros((3, 2, 4, 4), np.uint8), video_path='v3.mp4'))
+
+
+def test_pack_masked_text_and_video_mask():
+    text_ids = np.array([[101, 7, 8, 102, 0]], np.int64)
+    masked = np.array([[101, 103, 8, 102, 0]], np.int64)
+    labels = np.array([[-100, 7, -100, -100, -100]], np.int64)
+    video_mask = np.array([[True, False, False], [False, False, True]])
+    packed = PackVideoTextInputs()(
+        dict(
+            imgs=np.zeros((2, 4, 4, 3), np.uint8),
+            text_ids=text_ids,
+            text_mask=(text_ids != 0).astype(np.int64),
+            masked_text_ids=masked,
+            mlm_labels=labels,
+            video_mask=video_mask))
+    inputs = packed['inputs']
+    for key, expected in (('masked_text_ids', masked),
+                          ('mlm_labels', labels)):
+        assert inputs[key].dtype == torch.long and inputs[key].shape == (1, 5)
+        np.testing.assert_array_equal(inputs[key].numpy(), expected)
+    assert inputs['video_mask'].dtype == torch.bool
+    np.testing.assert_array_equal(inputs['video_mask'].numpy(), video_mask)
+
+
+def test_pack_rejects_a_per_frame_video_mask():
+    with pytest.raises(ValueError, match=r'video_mask.*\(h, w\).*v4.mp4'):
+        PackVideoTextInputs()(
+            dict(
+                imgs=np.zeros((2, 4, 4, 3), np.uint8),
+                video_mask=np.zeros((2, 7, 7), bool),
+                video_path='v4.mp4'))

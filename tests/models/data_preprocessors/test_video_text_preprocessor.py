@@ -51,3 +51,36 @@ def test_untrimmed_keeps_length_and_bad_args():
         VideoTextDataPreprocessor(channel_order='bgra')
     with pytest.raises(ValueError, match='3 values'):
         VideoTextDataPreprocessor(mean=(1, 2))
+
+
+def test_masked_texts_and_video_masks_are_batched_like_the_texts():
+    data = make_batch()
+    ids = data['inputs']['text_ids']
+    # Words 7 and 5 are masked ([MASK] is 103) and labelled; the middle
+    # text has no target.
+    chosen = [torch.isin(t, torch.tensor([7, 5])) for t in ids]
+    masked = [torch.where(c, 103, t) for c, t in zip(chosen, ids)]
+    labels = [torch.where(c, t, -100) for c, t in zip(chosen, ids)]
+    video_masks = [torch.tensor([[True, False], [False, False]]),
+                   torch.tensor([[False, False], [True, True]])]
+    data['inputs'].update(
+        masked_text_ids=masked, mlm_labels=labels, video_mask=video_masks)
+    out = VideoTextDataPreprocessor()(data)['inputs']
+    # Trimmed to the longest text (4 tokens) like text_ids.
+    assert out['masked_text_ids'].tolist() == [[101, 103, 102, 0],
+                                               [101, 102, 0, 0],
+                                               [101, 103, 6, 102]]
+    assert out['mlm_labels'].tolist() == [[-100, 7, -100, -100],
+                                          [-100, -100, -100, -100],
+                                          [-100, 5, -100, -100]]
+    assert out['video_mask'].dtype == torch.bool
+    torch.testing.assert_close(out['video_mask'], torch.stack(video_masks))
+
+
+def test_masked_texts_must_match_the_texts():
+    data = make_batch()
+    data['inputs']['masked_text_ids'] = [
+        t[:, :5] for t in data['inputs']['text_ids']
+    ]
+    with pytest.raises(ValueError, match='masked_text_ids'):
+        VideoTextDataPreprocessor()(data)
