@@ -37,6 +37,6 @@ setup(
     install_requires=parse_requirements('runtime.txt') +
     parse_requirements('mminstall.txt') + ['torch>=2.1'],
     extras_require=dict(
-        tests=parse_requirements('tests.txt'),
+        tests=['pytest'] + parse_requirements('tests.txt'),
         optional=parse_requirements('optional.txt')),
     zip_safe=False)

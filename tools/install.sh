@@ -27,9 +27,9 @@ fi
 $PIP -r requirements/runtime.txt
 $PIP --no-deps -r requirements/mminstall.txt
 if [[ $WITH_TESTS == 1 ]]; then
+    $PIP pytest
     $PIP --no-deps -r requirements/tests.txt
     $PIP -r requirements/optional.txt  # spaCy: semantic masking tests
-    $PIP iniconfig pluggy  # pytest's own dependencies (pytest came --no-deps)
 fi
 $PIP --no-deps --no-build-isolation -e .
 $PY - <<'PYEOF'

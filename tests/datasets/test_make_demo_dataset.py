@@ -48,7 +48,7 @@ def test_other_seed_gives_other_corpus(demo_generator, tiny_corpus, tmp_path):
 
 
 def test_splits_schema_and_disjointness(demo_generator, tiny_corpus):
-    ids, files, held_out_keys = {}, {}, []
+    ids, files, held_out_keys, train_keys = {}, {}, [], []
     for split, size in zip(SPLITS, (6, 3, 4)):
         annotation = read_split(tiny_corpus, split)
         assert annotation['metainfo']['split'] == split
@@ -62,15 +62,14 @@ def test_splits_schema_and_disjointness(demo_generator, tiny_corpus):
             assert osp.isfile(osp.join(tiny_corpus, 'videos', record['video']))
             assert 2 <= len(record['captions']) <= 3
             key = demo_generator.attribute_key(record['attributes'])
-            if split != 'train':
-                held_out_keys.append(key)
+            (train_keys if split == 'train' else held_out_keys).append(key)
     for first, second in (('train', 'val'), ('train', 'test'), ('val',
                                                                 'test')):
         assert not ids[first] & ids[second]
         assert not files[first] & files[second]
-    # Held-out combinations are unique (one right answer per caption);
-    # training renders combinations afresh, in files of its own.
+    # Held-out combinations are unique and never seen in training.
     assert len(set(held_out_keys)) == len(held_out_keys)
+    assert not set(held_out_keys) & set(train_keys)
 
 
 def test_default_test_split_is_a_usable_gallery(demo_generator):

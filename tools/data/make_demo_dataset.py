@@ -1,19 +1,14 @@
 """Generate the synthetic demo corpus: short videos of moving shapes with
 captions that describe them.
 
-Each video shows 1-2 identical shapes (one of 4 colours, 4 shapes, 2 sizes)
-moving together in one of 4 directions at one of 2 speeds over a plain,
-gradient, striped, checkered or noisy background. Each video gets 2-3 captions, written from
+Each video shows 1-3 identical shapes (colour, shape, size) moving together
+in one of 8 directions at one of 2 speeds over a plain, gradient, striped,
+checkered or noisy background. Each video gets 2-3 captions, written from
 several templates with synonyms, that name the count, size, colour, shape,
 direction and speed (some also the background), so retrieval needs the text
 to be understood rather than matched word for word. No two validation or test
-videos share the same (colour, shape, size, direction, speed, count), so
-every test caption has one right answer; training videos are other
-renderings of any combination (no video file is shared between splits).
-
-Each attribute takes few values, so that many videos of a training batch
-share most attributes: a contrastive model cannot get by on colour alone and
-has to learn shape, size, count, direction and speed as well.
+videos share the same (colour, shape, size, direction, speed, count), nor
+with any training video, so every test caption has one right answer.
 
 Output (schema: docs/data_preparation.md)::
 
@@ -49,20 +44,28 @@ COLOURS = {
     'green': (30, 180, 40),
     'blue': (40, 70, 230),
     'yellow': (240, 220, 30),
+    'purple': (140, 40, 200),
+    'orange': (250, 140, 20),
+    'cyan': (30, 210, 220),
+    'pink': (250, 110, 190),
 }
-SHAPES = ('circle', 'square', 'triangle', 'cross')
+SHAPES = ('circle', 'square', 'triangle', 'diamond', 'cross', 'ring')
 # Object radius as a fraction of the frame side.
-SIZES = {'small': 0.08, 'large': 0.15}
+SIZES = {'small': 0.07, 'medium': 0.11, 'large': 0.16}
 # Unit (dx, dy) in image coordinates (y grows downwards).
 DIRECTIONS = {
     'left': (-1, 0),
     'right': (1, 0),
     'up': (0, -1),
     'down': (0, 1),
+    'up-left': (-1, -1),
+    'up-right': (1, -1),
+    'down-left': (-1, 1),
+    'down-right': (1, 1),
 }
 # Distance travelled over the whole clip, as a fraction of the frame side.
 SPEEDS = {'slow': 0.2, 'fast': 0.45}
-COUNTS = (1, 2)
+COUNTS = (1, 2, 3)
 BACKGROUNDS = ('black', 'white', 'gray', 'gradient', 'striped', 'checkered',
                'noisy')
 GREY_LEVELS = {'black': 20, 'white': 235, 'gray': 128}
@@ -73,16 +76,24 @@ COLOUR_WORDS = {
     'green': ['green', 'emerald'],
     'blue': ['blue', 'cobalt'],
     'yellow': ['yellow', 'golden', 'lemon'],
+    'purple': ['purple', 'violet'],
+    'orange': ['orange', 'tangerine'],
+    'cyan': ['cyan', 'turquoise', 'aqua'],
+    'pink': ['pink', 'rose'],
 }
 SHAPE_WORDS = {  # (singular, plural)
     'circle': [('circle', 'circles'), ('disc', 'discs'), ('dot', 'dots')],
     'square': [('square', 'squares'), ('box', 'boxes'), ('block', 'blocks')],
     'triangle': [('triangle', 'triangles'),
                  ('triangular shape', 'triangular shapes')],
+    'diamond': [('diamond', 'diamonds'), ('rhombus', 'rhombuses')],
     'cross': [('cross', 'crosses'), ('plus sign', 'plus signs')],
+    'ring': [('ring', 'rings'), ('hoop', 'hoops'),
+             ('hollow circle', 'hollow circles')],
 }
 SIZE_WORDS = {
     'small': ['small', 'tiny', 'little'],
+    'medium': ['medium-sized', 'mid-sized', 'moderately sized'],
     'large': ['large', 'big', 'huge'],
 }
 DIRECTION_WORDS = {
@@ -94,6 +105,22 @@ DIRECTION_WORDS = {
     ],
     'up': ['upward', 'up', 'towards the top', 'from bottom to top'],
     'down': ['downward', 'down', 'towards the bottom', 'from top to bottom'],
+    'up-left': [
+        'up and to the left', 'towards the top-left corner',
+        'diagonally up-left'
+    ],
+    'up-right': [
+        'up and to the right', 'towards the top-right corner',
+        'diagonally up-right'
+    ],
+    'down-left': [
+        'down and to the left', 'towards the bottom-left corner',
+        'diagonally down-left'
+    ],
+    'down-right': [
+        'down and to the right', 'towards the bottom-right corner',
+        'diagonally down-right'
+    ],
 }
 SPEED_ADVERBS = {
     'slow': ['slowly', 'gently', 'unhurriedly', 'at a slow pace'],
@@ -106,6 +133,7 @@ PACE_WORDS = {
 COUNT_WORDS = {
     1: ['a', 'one', 'a single'],
     2: ['two', 'a pair of'],
+    3: ['three', 'a group of three'],
 }
 BACKGROUND_WORDS = {
     'black': ['black', 'dark'],
@@ -280,8 +308,7 @@ def sample_specs(num_videos: Dict[str, int], size: int, num_frames: int,
     """Draw the specs of the whole corpus, in train, val, test order.
 
     Validation and test combinations (see :func:`attribute_key`) are unique
-    across those two splits; training videos are other renderings (positions,
-    backgrounds, captions) of any combination.
+    across the corpus; training videos only avoid them.
 
     Args:
         num_videos (dict): Videos per split.
@@ -293,20 +320,20 @@ def sample_specs(num_videos: Dict[str, int], size: int, num_frames: int,
         list[VideoSpec]: ``video_id`` ``demo_00000`` onwards.
     """
     num_held_out = num_videos['val'] + num_videos['test']
-    if num_held_out > NUM_COMBINATIONS // 2:
+    if num_held_out > NUM_COMBINATIONS // 4:
         raise ValueError(
             f'{num_held_out} validation + test videos cannot all get unique '
-            f'attribute combinations (at most {NUM_COMBINATIONS // 2})')
+            f'attribute combinations (at most {NUM_COMBINATIONS // 4})')
     rng = np.random.default_rng(seed)
     used_keys = set()
     drawn = {}
-    # Held-out splits first; their combinations are unique among themselves.
+    # Held-out splits first, so their combinations are reserved.
     for split in ('test', 'val', 'train'):
         drawn[split] = []
         while len(drawn[split]) < num_videos[split]:
             attributes = sample_attributes(rng)
             key = attribute_key(attributes)
-            if split != 'train' and key in used_keys:
+            if key in used_keys:
                 continue
             starts = place_objects(attributes, size, rng)
             if not starts:
