@@ -27,7 +27,7 @@ from mmengine.registry import Registry
 RUNNERS = Registry(
     'runner', parent=MMENGINE_RUNNERS, locations=['clover.engine.runner'])
 LOOPS = Registry('loop', parent=MMENGINE_LOOPS, locations=['clover.engine.runner'])
-HOOKS = Registry('hook', parent=MMENGINE_HOOKS, locations=['clover.engine.hooks'])
+HOOKS = Registry('hook', parent=MMENGINE_HOOKS, locations=['clover.engine'])
 LOG_PROCESSORS = Registry(
     'log_processor',
     parent=MMENGINE_LOG_PROCESSORS,

@@ -16,7 +16,12 @@ PIP="$PY -m pip install --disable-pip-version-check -q"
 
 stamp_file=.install_stamp
 stamp="$($PY -c 'import sys; print(sys.executable)') $WITH_TESTS $(cat setup.py requirements/*.txt | sha1sum | cut -c1-16)"
-if [[ -f $stamp_file ]] && grep -qxF "$stamp" $stamp_file && $PY -c 'import clover, torch, mmengine' 2>/dev/null; then
+# Up to date: same interpreter, same requirements, and `clover` imports from
+# this checkout (an editable install of another clone would shadow it).
+if [[ -f $stamp_file ]] && grep -qxF "$stamp" $stamp_file && $PY -c '
+import os, clover, torch, mmengine
+assert os.path.samefile(os.path.dirname(os.path.dirname(clover.__file__)), ".")
+' 2>/dev/null; then
     exit 0
 fi
 echo "[install] installing Clover and its dependencies into $($PY -c 'import sys; print(sys.prefix)')"

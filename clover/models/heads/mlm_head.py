@@ -8,9 +8,9 @@ from mmengine.logging import print_log
 from mmengine.model import BaseModule
 from transformers import BertConfig, BertForMaskedLM
 from transformers.models.bert.modeling_bert import BertPredictionHeadTransform
-from transformers.utils import logging as hf_logging
 
-from clover.models.text_encoders.bert import check_pretrained_dir
+from clover.models.text_encoders.bert import (check_pretrained_dir,
+                                              load_pretrained_quietly)
 from clover.registry import MODELS
 
 # The head's own weights in a HF BERT file. The decoder weight is not listed:
@@ -95,20 +95,8 @@ class MLMHead(BaseModule):
         Raises:
             RuntimeError: If the file has only part of the head.
         """
-        # HF's load report would list the absent head as a long warning; the
-        # head keys are checked below instead.
-        verbosity = hf_logging.get_verbosity()
-        hf_logging.set_verbosity_error()
-        try:
-            model, info = BertForMaskedLM.from_pretrained(
-                path,
-                config=bert_config,
-                local_files_only=True,
-                output_loading_info=True)
-        finally:
-            hf_logging.set_verbosity(verbosity)
-        absent = set(info['missing_keys']).union(
-            key for key, *_ in info['mismatched_keys'])
+        model, absent, _ = load_pretrained_quietly(BertForMaskedLM, path,
+                                                   bert_config)
         absent_head = [key for key in HEAD_KEYS if key in absent]
         if len(absent_head) == len(HEAD_KEYS):
             print_log(

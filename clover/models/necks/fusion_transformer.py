@@ -9,9 +9,9 @@ from mmengine.model import BaseModule
 from torch.utils.checkpoint import checkpoint
 from transformers import BertConfig, BertModel
 from transformers.models.bert.modeling_bert import BertEncoder
-from transformers.utils import logging as hf_logging
 
-from clover.models.text_encoders.bert import check_pretrained_dir
+from clover.models.text_encoders.bert import (check_pretrained_dir,
+                                              load_pretrained_quietly)
 from clover.registry import MODELS
 
 
@@ -65,22 +65,10 @@ def _build_bert_encoder(pretrained: Optional[str], config: Optional[dict],
 
     if pretrained is None:
         return BertModel(bert_config, add_pooling_layer=False).encoder
-    # HF's load report lists the skipped embeddings / deeper layers as a long
-    # warning; the keys that matter (the kept layers) are checked below.
-    verbosity = hf_logging.get_verbosity()
-    hf_logging.set_verbosity_error()
-    try:
-        bert, info = BertModel.from_pretrained(
-            pretrained,
-            config=bert_config,
-            add_pooling_layer=False,
-            local_files_only=True,
-            output_loading_info=True)
-    finally:
-        hf_logging.set_verbosity(verbosity)
-    absent = set(info['missing_keys']).union(
-        key for key, *_ in info['mismatched_keys'])
-    absent = sorted(key for key in absent if key.startswith('encoder.'))
+    # The embeddings and deeper layers are not needed; the kept layers are.
+    bert, absent, _ = load_pretrained_quietly(
+        BertModel, pretrained, bert_config, add_pooling_layer=False)
+    absent = [key for key in absent if key.startswith('encoder.')]
     if absent:
         raise RuntimeError(
             f'BERT directory {pretrained!r} lacks (or has wrongly shaped) '

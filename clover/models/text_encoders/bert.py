@@ -1,6 +1,6 @@
 """A HuggingFace BERT wrapped as an MMEngine module (Clover's text encoder)."""
 import os.path as osp
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -37,6 +37,38 @@ def check_pretrained_dir(path: str) -> None:
         raise FileNotFoundError(
             f'BERT directory {path!r} has no weights (expected one of '
             f'{", ".join(WEIGHT_FILES)}).')
+
+
+def load_pretrained_quietly(model_cls, path: str, bert_config: BertConfig,
+                            **kwargs) -> Tuple[torch.nn.Module, List[str],
+                                               List[str]]:
+    """``model_cls.from_pretrained(path)`` from local files only, with HF's
+    load report silenced: callers check the keys that matter to them.
+
+    Args:
+        model_cls: A transformers model class (``BertModel``, ...).
+        path (str): Local HF directory.
+        bert_config (BertConfig): Config to build the model with.
+        **kwargs: More ``from_pretrained`` arguments.
+
+    Returns:
+        tuple: The model, the sorted keys the file lacks or holds with a
+        wrong shape, and the sorted keys of the file the model does not use.
+    """
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        model, info = model_cls.from_pretrained(
+            path,
+            config=bert_config,
+            local_files_only=True,
+            output_loading_info=True,
+            **kwargs)
+    finally:
+        hf_logging.set_verbosity(verbosity)
+    absent = set(info['missing_keys']).union(
+        key for key, *_ in info['mismatched_keys'])
+    return model, sorted(absent), sorted(info['unexpected_keys'])
 
 
 @MODELS.register_module()
@@ -123,28 +155,15 @@ class BertTextEncoder(BaseModule):
     def _load_pretrained(path: str, bert_config: BertConfig) -> BertModel:
         """Load the weights of ``path`` into a BERT built from
         ``bert_config``; every parameter must come from the file."""
-        # HF's load report lists the skipped pooler / cut layers as a long
-        # warning; the keys that matter are checked below instead.
-        verbosity = hf_logging.get_verbosity()
-        hf_logging.set_verbosity_error()
-        try:
-            bert, info = BertModel.from_pretrained(
-                path,
-                config=bert_config,
-                add_pooling_layer=False,
-                local_files_only=True,
-                output_loading_info=True)
-        finally:
-            hf_logging.set_verbosity(verbosity)
-        missing = sorted(info['missing_keys']) + sorted(
-            key for key, *_ in info['mismatched_keys'])
+        bert, missing, unexpected = load_pretrained_quietly(
+            BertModel, path, bert_config, add_pooling_layer=False)
         if missing:
             raise RuntimeError(
                 f'BERT directory {path!r} lacks (or has wrongly shaped) '
                 f'weights for: {", ".join(missing)}.')
-        if info['unexpected_keys']:
+        if unexpected:
             print_log(
-                f'BertTextEncoder: ignored {len(info["unexpected_keys"])} '
+                f'BertTextEncoder: ignored {len(unexpected)} '
                 f'weights of {path} not used by this model (pooler, heads '
                 'or layers beyond num_layers).',
                 logger='current')
