@@ -18,10 +18,12 @@ stamp_file=.install_stamp
 stamp="$($PY -c 'import sys; print(sys.executable)') $WITH_TESTS $(cat setup.py requirements/*.txt | sha1sum | cut -c1-16)"
 # Up to date: same interpreter, same requirements, and `clover` imports from
 # this checkout (an editable install of another clone would shadow it).
-if [[ -f $stamp_file ]] && grep -qxF "$stamp" $stamp_file && $PY -c '
+# (Checked from / so that the current directory is not on sys.path.)
+repo=$(pwd)
+if [[ -f $stamp_file ]] && grep -qxF "$stamp" $stamp_file && (cd / && $PY -c "
 import os, clover, torch, mmengine
-assert os.path.samefile(os.path.dirname(os.path.dirname(clover.__file__)), ".")
-' 2>/dev/null; then
+assert os.path.samefile(os.path.dirname(os.path.dirname(clover.__file__)), '$repo')
+") 2>/dev/null; then
     exit 0
 fi
 echo "[install] installing Clover and its dependencies into $($PY -c 'import sys; print(sys.prefix)')"
