@@ -1,0 +1,45 @@
+# Clover's pre-training optimisation (clover_method.md §3, §8): AdamW at a
+# peak lr of 5e-5 for a global batch of 1024 per source, 4 warm-up epochs
+# from 1e-3 x lr, then a cosine to 5e-8 at epoch 40; mixed precision and
+# gradient clipping at 15. Scheduler epochs are converted to iterations, so
+# the lr moves every step; with MultiSourceTrainLoop an epoch's iterations
+# count the batches of every source.
+max_epochs = 40
+warmup_epochs = 4
+base_lr = 5e-5
+
+optim_wrapper = dict(
+    # fp16 with a dynamic loss scale, as the official mmcv fp16 hook. On
+    # GPUs with bf16 (A100, H100) `dtype='bfloat16'` needs no loss scaling.
+    type='AmpOptimWrapper',
+    loss_scale='dynamic',
+    optimizer=dict(
+        type='AdamW',
+        lr=base_lr,
+        betas=(0.9, 0.98),
+        eps=1e-8,
+        weight_decay=0.005),
+    paramwise_cfg=dict(
+        norm_decay_mult=0.,
+        bias_decay_mult=0.,
+        custom_keys={'relative_position_bias_table': dict(decay_mult=0.)}),
+    clip_grad=dict(max_norm=15.))
+param_scheduler = [
+    dict(
+        type='LinearLR',
+        start_factor=1e-3,
+        by_epoch=True,
+        begin=0,
+        end=warmup_epochs,
+        convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        T_max=max_epochs - warmup_epochs,
+        eta_min=5e-8,
+        by_epoch=True,
+        begin=warmup_epochs,
+        end=max_epochs,
+        convert_to_iter_based=True),
+]
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
