@@ -1,5 +1,6 @@
 from .base import BaseTransform
 from .formatting import PackVideoTextInputs, SampleCaptions
+from .image_loading import LoadImageAsClip
 from .loading import SampleFrames, VideoDecode, VideoInit
 from .processing import CenterCrop, Flip, RandomResizedCrop, Resize
 from .text import TokenizeText
@@ -10,5 +11,5 @@ __all__ = [
     'BaseTransform', 'VideoInit', 'SampleFrames', 'VideoDecode', 'Resize',
     'RandomResizedCrop', 'CenterCrop', 'Flip', 'SampleCaptions',
     'PackVideoTextInputs', 'TokenizeText', 'SemanticTextMasking',
-    'BlockMaskGenerator'
+    'BlockMaskGenerator', 'LoadImageAsClip'
 ]
