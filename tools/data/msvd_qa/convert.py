@@ -1,0 +1,31 @@
+"""Convert MSVD-QA's {train,val,test}_qa.json and youtube_mapping.txt to
+Clover's schema.
+
+Usage::
+
+    python tools/data/msvd_qa/convert.py --ann-dir <MSVD-QA dir> \
+        --out-dir data/msvd_qa/annotations
+"""
+import argparse
+
+from clover.datasets.converters.msvd_qa import VOCAB_SIZE, convert
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--ann-dir', required=True,
+                        help='directory of {train,val,test}_qa.json')
+    parser.add_argument('--mapping-file',
+                        help='youtube_mapping.txt (default: in --ann-dir)')
+    parser.add_argument('--out-dir', default='data/msvd_qa/annotations')
+    parser.add_argument('--vocab-size', type=int, default=VOCAB_SIZE)
+    parser.add_argument('--video-ext', default='.avi')
+    args = parser.parse_args()
+    counts = convert(args.ann_dir, args.out_dir, args.mapping_file,
+                     args.vocab_size, args.video_ext)
+    for split, count in counts.items():
+        print(f'{split}: {count} questions')
+
+
+if __name__ == '__main__':
+    main()
