@@ -1,4 +1,5 @@
-"""The typed sample that carries text, ids and answers from pipeline to metric."""
+"""The typed sample carrying texts, ids and answers from pipeline to metric."""
+import operator
 from typing import List, Optional, Union
 
 import torch
@@ -17,11 +18,29 @@ class VideoTextDataSample(BaseDataElement):
       uses it to build the gallery in dataset order.
     - ``video_path`` (str): the file the clip was decoded from.
 
+    Question-answering meta information (copied from the dataset item when
+    :class:`~clover.datasets.transforms.PackVideoTextInputs` lists them in
+    ``meta_keys``):
+
+    - ``question_id`` (str): unique key of the question in its file.
+    - ``answer`` (str): the ground-truth answer (open QA, fill-in-the-blank).
+    - ``answer_label`` (int): index of ``answer`` in the dataset's
+      ``metainfo.answer_vocab``; -1 when the answer is outside it (the
+      metric counts such a question wrong).
+    - ``answer_index`` (int): index of the right candidate (multiple
+      choice); ``text`` then holds one entry per candidate.
+    - ``question_type`` (str, optional): e.g. ``'what'``, ``'who'`` for
+      MSRVTT-QA, for per-type accuracy.
+
     Fields set by the model in ``predict`` mode:
 
     - ``video_embedding`` (Tensor): ``(D,)`` L2-normalised video embedding.
     - ``text_embeddings`` (Tensor): ``(K, D)`` L2-normalised text embeddings,
       one row per entry of ``text``.
+    - ``pred_label`` (int): the predicted answer class (open QA,
+      fill-in-the-blank) or candidate (multiple choice).
+    - ``pred_scores`` (Tensor): ``(A,)`` scores over the A answer classes,
+      or ``(K,)`` over the K candidates; ``pred_label`` is their argmax.
     """
 
     @property
@@ -65,3 +84,35 @@ class VideoTextDataSample(BaseDataElement):
     @text_embeddings.deleter
     def text_embeddings(self) -> None:
         del self._text_embeddings
+
+    @property
+    def pred_label(self) -> int:
+        return self._pred_label
+
+    @pred_label.setter
+    def pred_label(self, value: int) -> None:
+        # operator.index takes ints, NumPy ints and one-element integer
+        # tensors, and rejects floats instead of truncating them.
+        self.set_field(operator.index(value), '_pred_label', dtype=int)
+
+    @pred_label.deleter
+    def pred_label(self) -> None:
+        del self._pred_label
+
+    @property
+    def pred_scores(self) -> torch.Tensor:
+        return self._pred_scores
+
+    @pred_scores.setter
+    def pred_scores(self, value: torch.Tensor) -> None:
+        if not isinstance(value, torch.Tensor):
+            raise TypeError('pred_scores must be a tensor, got '
+                            f'{type(value).__name__}')
+        if value.dim() != 1:
+            raise ValueError('pred_scores must be 1-D, (A,) or (K,), got '
+                             f'shape {tuple(value.shape)}')
+        self.set_field(value, '_pred_scores', dtype=torch.Tensor)
+
+    @pred_scores.deleter
+    def pred_scores(self) -> None:
+        del self._pred_scores

@@ -3,6 +3,7 @@ from .formatting import PackVideoTextInputs, SampleCaptions
 from .image_loading import LoadImageAsClip
 from .loading import SampleFrames, VideoDecode, VideoInit
 from .processing import CenterCrop, Flip, RandomResizedCrop, Resize
+from .question_text import FormatQuestionText
 from .text import TokenizeText
 from .text_masking import SemanticTextMasking
 from .video_masking import BlockMaskGenerator
@@ -11,5 +12,5 @@ __all__ = [
     'BaseTransform', 'VideoInit', 'SampleFrames', 'VideoDecode', 'Resize',
     'RandomResizedCrop', 'CenterCrop', 'Flip', 'SampleCaptions',
     'PackVideoTextInputs', 'TokenizeText', 'SemanticTextMasking',
-    'BlockMaskGenerator', 'LoadImageAsClip'
+    'BlockMaskGenerator', 'LoadImageAsClip', 'FormatQuestionText'
 ]

@@ -50,7 +50,7 @@ class PackVideoTextInputs(BaseTransform):
 
     Output::
 
-        dict(inputs=dict(imgs=uint8 tensor (C, T, H, W),
+        dict(inputs=dict(imgs=uint8 tensor (C, T, H, W) or (V, C, T, H, W),
                          text_ids=int64 tensor (K, L),        # if tokenized
                          text_mask=int64 tensor (K, L),       # if tokenized
                          masked_text_ids=int64 tensor (K, L), # if masked
@@ -62,16 +62,27 @@ class PackVideoTextInputs(BaseTransform):
     The frames stay ``uint8`` in RGB order; the data preprocessor casts and
     normalises them on the device.
 
-    Required keys: ``imgs`` (uint8 ``(T, H, W, 3)``). Optional keys:
-    ``text_ids``, ``text_mask``, ``masked_text_ids``, ``mlm_labels`` (int
-    ``(K, L)``, the last two from :class:`SemanticTextMasking`),
-    ``video_mask`` (bool ``(h, w)``, from :class:`BlockMaskGenerator`),
-    ``text`` (list[str]) and the ``meta_keys``.
+    Multi-view clips. When ``results['num_views']`` is V > 1 (multi-clip
+    testing), ``imgs`` holds the V clips one after the other, view-major:
+    frames ``[v * T, (v + 1) * T)`` are view ``v``. They are packed to
+    ``(V, C, T, H, W)``; one view (or no ``num_views``) packs to
+    ``(C, T, H, W)``.
+
+    Required keys: ``imgs`` (uint8 ``(V * T, H, W, 3)``). Optional keys:
+    ``num_views`` (int, default 1), ``text_ids``, ``text_mask``,
+    ``masked_text_ids``, ``mlm_labels`` (int ``(K, L)``, the last two from
+    :class:`SemanticTextMasking`), ``video_mask`` (bool ``(h, w)``, from
+    :class:`BlockMaskGenerator`), ``text`` (list[str]) and the
+    ``meta_keys``.
 
     Args:
         meta_keys (Sequence[str]): Keys copied into the data sample's
             metainfo when present in ``results``. Defaults to
-            ``('video_id', 'video_path', 'video_index')``.
+            ``('video_id', 'video_path', 'video_index')``. Question
+            answering adds the keys its models and metrics read:
+            ``'question_id'``, ``'answer'``, ``'answer_label'`` (open QA,
+            fill-in-the-blank), ``'answer_index'`` (multiple choice) and
+            ``'question_type'``.
     """
 
     text_keys = ('text_ids', 'text_mask', 'masked_text_ids', 'mlm_labels')
@@ -83,13 +94,7 @@ class PackVideoTextInputs(BaseTransform):
         self.meta_keys = tuple(meta_keys)
 
     def transform(self, results: Dict) -> Dict:
-        imgs = results['imgs']
-        if imgs.ndim != 4 or imgs.shape[-1] != 3:
-            raise ValueError(
-                f'Expected imgs of shape (T, H, W, 3), got {imgs.shape} for '
-                f'{results.get("video_path", "<unknown video>")}')
-        inputs = dict(
-            imgs=torch.from_numpy(imgs).permute(3, 0, 1, 2).contiguous())
+        inputs = dict(imgs=self._pack_imgs(results))
         for key in self.text_keys:
             if key in results:
                 inputs[key] = torch.as_tensor(results[key], dtype=torch.long)
@@ -110,3 +115,23 @@ class PackVideoTextInputs(BaseTransform):
         if 'text' in results:
             data_sample.text = results['text']
         return dict(inputs=inputs, data_samples=data_sample)
+
+    @staticmethod
+    def _pack_imgs(results: Dict) -> torch.Tensor:
+        """``(V * T, H, W, 3)`` frames to ``(C, T, H, W)`` or, with
+        ``num_views`` V > 1, ``(V, C, T, H, W)``."""
+        imgs = results['imgs']
+        video = results.get('video_path', '<unknown video>')
+        if imgs.ndim != 4 or imgs.shape[-1] != 3:
+            raise ValueError(
+                f'Expected imgs of shape (T, H, W, 3), got {imgs.shape} for '
+                f'{video}')
+        num_views = results.get('num_views', 1)
+        if num_views == 1:
+            return torch.from_numpy(imgs).permute(3, 0, 1, 2).contiguous()
+        if num_views < 1 or imgs.shape[0] % num_views:
+            raise ValueError(
+                f'{video}: {imgs.shape[0]} frames cannot be split into '
+                f'num_views={num_views} clips of equal length')
+        clips = torch.from_numpy(imgs).reshape(num_views, -1, *imgs.shape[1:])
+        return clips.permute(0, 4, 1, 2, 3).contiguous()

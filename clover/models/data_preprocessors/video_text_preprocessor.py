@@ -17,7 +17,10 @@ class VideoTextDataPreprocessor(BaseDataPreprocessor):
 
     - ``imgs``: float ``(B, C, T, H, W)``, ``(x - mean) / std``; with
       ``channel_order='bgr'`` the channels are reversed first (the official
-      Clover model consumes BGR, ``clover_method.md`` §1.1).
+      Clover model consumes BGR, ``clover_method.md`` §1.1). Multi-view
+      test clips, packed as ``(V, C, T, H, W)``, give ``(B, V, C, T, H, W)``
+      normalised the same way; every sample of a batch must have the same
+      number of views.
     - ``text_ids`` / ``text_mask``: ``(N, L)``, the texts of all samples in
       order, where ``N = sum(K_b)``. Columns that are padding for every text
       of the batch are dropped (exact for a masked encoder, and cheaper).
@@ -52,10 +55,12 @@ class VideoTextDataPreprocessor(BaseDataPreprocessor):
                              f'{list(mean)} and {list(std)}')
         self.flip_channels = channel_order == 'bgr'
         self.trim_text_padding = trim_text_padding
+        # Shaped (C, 1, 1, 1) to broadcast over the trailing (C, T, H, W) of
+        # both (B, C, T, H, W) and (B, V, C, T, H, W).
         self.register_buffer(
-            'mean', torch.tensor(mean).view(1, 3, 1, 1, 1), persistent=False)
+            'mean', torch.tensor(mean).view(3, 1, 1, 1), persistent=False)
         self.register_buffer(
-            'std', torch.tensor(std).view(1, 3, 1, 1, 1), persistent=False)
+            'std', torch.tensor(std).view(3, 1, 1, 1), persistent=False)
 
     def forward(self, data: dict, training: bool = False) -> dict:
         """Batch one collated ``dict(inputs=..., data_samples=...)``.
@@ -83,13 +88,30 @@ class VideoTextDataPreprocessor(BaseDataPreprocessor):
         return dict(inputs=batched, data_samples=data.get('data_samples'))
 
     def _normalize(self, clips: List[torch.Tensor]) -> torch.Tensor:
-        imgs = torch.stack(clips) if isinstance(clips, (list, tuple)) else clips
-        if imgs.dim() != 5:
-            raise ValueError('expected clips of shape (C, T, H, W); got a '
-                             f'batch of shape {tuple(imgs.shape)}')
+        """Stack uint8 ``(C, T, H, W)`` or ``(V, C, T, H, W)`` clips and
+        normalise them over C."""
+        if isinstance(clips, (list, tuple)):
+            shapes = {tuple(clip.shape) for clip in clips}
+            if len(shapes) > 1:
+                views = sorted({
+                    shape[0] if len(shape) == 5 else 1
+                    for shape in shapes
+                })
+                detail = (f'mixed view counts {views}' if len(views) > 1 else
+                          'clips of different sizes')
+                raise ValueError(
+                    f'cannot batch {detail}: shapes {sorted(shapes)}; every '
+                    'sample of a batch needs the same (V, C, T, H, W)')
+            imgs = torch.stack(list(clips))
+        else:
+            imgs = clips
+        if imgs.dim() not in (5, 6) or imgs.shape[-4] != 3:
+            raise ValueError(
+                'expected clips of shape (C, T, H, W) or (V, C, T, H, W) with '
+                f'C = 3; got a batch of shape {tuple(imgs.shape)}')
         imgs = imgs.float()
         if self.flip_channels:
-            imgs = imgs.flip(1)
+            imgs = imgs.flip(-4)
         return (imgs - self.mean) / self.std
 
     def _batch_texts(self, inputs: dict) -> dict:

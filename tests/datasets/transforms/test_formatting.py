@@ -114,3 +114,78 @@ def test_pack_rejects_a_per_frame_video_mask():
                 imgs=np.zeros((2, 4, 4, 3), np.uint8),
                 video_mask=np.zeros((2, 7, 7), bool),
                 video_path='v4.mp4'))
+
+
+QA_META_KEYS = ('video_id', 'video_index', 'question_id', 'answer',
+                'answer_label', 'answer_index', 'question_type')
+
+
+def test_pack_multi_view_clips_view_major():
+    views, frames = 3, 2
+    # Frame f of the stacked clips has every value 10 * f + channel.
+    imgs = np.stack([
+        np.broadcast_to(np.array([10 * f, 10 * f + 1, 10 * f + 2], np.uint8),
+                        (4, 5, 3)) for f in range(views * frames)
+    ])
+    packed = PackVideoTextInputs()(dict(imgs=imgs, num_views=views))
+    clips = packed['inputs']['imgs']
+    assert clips.dtype == torch.uint8 and clips.shape == (3, 3, 2, 4, 5)
+    for v in range(views):
+        for c in range(3):
+            for t in range(frames):
+                # View v holds frames [v * T, (v + 1) * T).
+                assert (clips[v, c, t] == 10 * (v * frames + t) + c).all()
+    # Each view packs like a one-view clip of its own frames.
+    for v in range(views):
+        single = PackVideoTextInputs()(
+            dict(imgs=imgs[v * frames:(v + 1) * frames]))['inputs']['imgs']
+        torch.testing.assert_close(clips[v], single)
+
+
+def test_pack_one_view_keeps_four_dims():
+    imgs = np.random.default_rng(1).integers(0, 256, (3, 4, 4, 3), np.uint8)
+    packed = PackVideoTextInputs()(dict(imgs=imgs, num_views=1))
+    assert packed['inputs']['imgs'].shape == (3, 3, 4, 4)
+
+
+def test_pack_rejects_frames_not_divisible_by_views():
+    with pytest.raises(ValueError,
+                       match=r'v5\.mp4: 7 frames .* num_views=2'):
+        PackVideoTextInputs()(
+            dict(
+                imgs=np.zeros((7, 4, 4, 3), np.uint8),
+                num_views=2,
+                video_path='v5.mp4'))
+
+
+def test_pack_question_meta_keys_and_set_predictions():
+    packed = PackVideoTextInputs(meta_keys=QA_META_KEYS)(
+        dict(
+            imgs=np.zeros((2, 4, 4, 3), np.uint8),
+            text=['what is it?'],
+            video_id='v1',
+            video_index=4,
+            question_id='q9',
+            question='what is it?',
+            answer='dog',
+            answer_label=-1,
+            question_type='what'))
+    sample = packed['data_samples']
+    assert sample.metainfo == dict(
+        video_id='v1',
+        video_index=4,
+        question_id='q9',
+        answer='dog',
+        answer_label=-1,
+        question_type='what')
+    # The model's predictions, typed.
+    sample.pred_label = torch.tensor(2)
+    sample.pred_scores = torch.tensor([0.1, 0.2, 0.7])
+    assert sample.pred_label == 2 and type(sample.pred_label) is int
+    assert sample.pred_scores.tolist() == pytest.approx([0.1, 0.2, 0.7])
+    with pytest.raises(TypeError):
+        sample.pred_label = 1.5
+    with pytest.raises(ValueError, match=r'1-D.*\(1, 3\)'):
+        sample.pred_scores = torch.zeros(1, 3)
+    with pytest.raises(TypeError, match='tensor'):
+        sample.pred_scores = [0.5, 0.5]

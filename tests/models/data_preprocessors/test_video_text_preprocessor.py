@@ -84,3 +84,47 @@ def test_masked_texts_must_match_the_texts():
     ]
     with pytest.raises(ValueError, match='masked_text_ids'):
         VideoTextDataPreprocessor()(data)
+
+
+def multi_view_clips(num_views, batch_size=2):
+    g = torch.Generator().manual_seed(1)
+    return [
+        torch.randint(0, 256, (num_views, 3, 2, 4, 4), generator=g,
+                      dtype=torch.uint8) for _ in range(batch_size)
+    ]
+
+
+@pytest.mark.parametrize('channel_order', ['rgb', 'bgr'])
+def test_multi_view_clips_normalise_like_each_view(channel_order):
+    pre = VideoTextDataPreprocessor(
+        mean=(10., 20., 30.), std=(2., 4., 8.), channel_order=channel_order)
+    clips = multi_view_clips(num_views=3)
+    out = pre(dict(inputs=dict(imgs=clips), data_samples=None))
+    imgs = out['inputs']['imgs']
+    assert imgs.shape == (2, 3, 3, 2, 4, 4) and imgs.dtype == torch.float32
+    for v in range(3):
+        per_view = pre(
+            dict(inputs=dict(imgs=[clip[v] for clip in clips])))
+        torch.testing.assert_close(imgs[:, v], per_view['inputs']['imgs'])
+    # One value by hand: sample 1, view 2, channel c, frame 1, (3, 0).
+    c = 0
+    source = 2 - c if channel_order == 'bgr' else c
+    raw = clips[1][2, source, 1, 3, 0].item()
+    expected = (raw - (10., 20., 30.)[c]) / (2., 4., 8.)[c]
+    assert imgs[1, 2, c, 1, 3, 0].item() == pytest.approx(expected)
+
+
+def test_mixed_view_counts_raise():
+    pre = VideoTextDataPreprocessor()
+    mixed = [multi_view_clips(2, 1)[0], multi_view_clips(3, 1)[0]]
+    with pytest.raises(ValueError, match=r'mixed view counts \[2, 3\]'):
+        pre(dict(inputs=dict(imgs=mixed)))
+    one_and_two = [multi_view_clips(2, 1)[0][0], multi_view_clips(2, 1)[0]]
+    with pytest.raises(ValueError, match=r'mixed view counts \[1, 2\]'):
+        pre(dict(inputs=dict(imgs=one_and_two)))
+
+
+def test_channels_not_in_place_raise():
+    pre = VideoTextDataPreprocessor()
+    with pytest.raises(ValueError, match=r'C = 3.*\(1, 2, 3, 4, 4\)'):
+        pre(dict(inputs=dict(imgs=[torch.zeros(2, 3, 4, 4).byte()])))
