@@ -1,4 +1,9 @@
 from .clover_pretrain import CloverPretrain
 from .clover_retrieval import CloverRetrieval
+from .clover_video_qa import (CloverFusionModel, CloverMultipleChoice,
+                              CloverVideoQA)
 
-__all__ = ['CloverPretrain', 'CloverRetrieval']
+__all__ = [
+    'CloverPretrain', 'CloverRetrieval', 'CloverFusionModel', 'CloverVideoQA',
+    'CloverMultipleChoice'
+]
