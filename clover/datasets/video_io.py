@@ -15,8 +15,14 @@ Two container quirks are handled here rather than in every transform:
   :class:`VideoDecodeError` naming the file, which the dataset may skip during
   training.
 
-Frame orientation is not normalised yet: with rotation metadata decord
-returns rotated frames while PyAV returns the stored (unrotated) ones.
+Frames come out in display orientation whatever the reader: decord (like
+OpenCV and the ffmpeg command line) applies a container's rotation metadata
+(display matrix) itself, and the PyAV reader rotates each frame by its
+``frame.rotation`` (degrees counter-clockwise) to match.
+
+Frame ``i`` is the ``i``-th frame the decoder outputs (presentation order),
+whatever the timestamps, so variable-frame-rate files index like constant
+ones. The pixel aspect ratio is ignored (frames keep their stored width).
 """
 import os.path as osp
 from typing import Dict, Sequence
@@ -72,8 +78,8 @@ class VideoReader:
 
         Returns:
             np.ndarray: ``(T, H, W, 3)`` uint8 RGB frames with
-            ``T = len(indices)``. An index that cannot be decoded gets the last decodable frame
-            before it.
+            ``T = len(indices)``. An index that cannot be decoded gets the
+            last decodable frame before it.
 
         Raises:
             VideoDecodeError: If the file yields no frame at all.
@@ -132,6 +138,16 @@ class DecordReader(VideoReader):
         self._reader = None
 
 
+def _display_rgb(frame: av.VideoFrame) -> np.ndarray:
+    """A decoded PyAV frame as RGB in display orientation, ``(H, W, 3)``."""
+    rgb = frame.to_ndarray(format='rgb24')
+    quarter_turns = round(frame.rotation / 90) % 4
+    if quarter_turns:
+        # np.rot90 turns counter-clockwise, like a positive display rotation.
+        rgb = np.ascontiguousarray(np.rot90(rgb, quarter_turns))
+    return rgb
+
+
 class PyAVReader(VideoReader):
     """Reads frames with PyAV by decoding sequentially from the start.
 
@@ -178,7 +194,7 @@ class PyAVReader(VideoReader):
             for position, frame in enumerate(self._container.decode(video=0)):
                 last_decoded = frame
                 if position in wanted_set:
-                    frames[position] = frame.to_ndarray(format='rgb24')
+                    frames[position] = _display_rgb(frame)
                 if position >= wanted[-1]:
                     break
         except av.FFmpegError as error:
@@ -189,7 +205,7 @@ class PyAVReader(VideoReader):
         if len(frames) < len(wanted):
             # Decoding is sequential, so it stopped before every missing
             # index: they all get the last frame it produced.
-            fallback = last_decoded.to_ndarray(format='rgb24')
+            fallback = _display_rgb(last_decoded)
             frames = {index: frames.get(index, fallback) for index in wanted}
         return self._stack(frames, indices)
 

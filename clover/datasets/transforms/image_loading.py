@@ -25,7 +25,7 @@ class LoadImageAsClip(BaseTransform):
 
     Added keys: ``imgs`` (uint8 ``(1, H, W, 3)`` RGB), ``img_shape`` and
     ``original_shape`` (``(H, W)``), ``total_frames`` (1), ``frame_inds``
-    (int64 ``[0]``) and ``num_frames`` (1).
+    (int64 ``[0]``), ``num_frames`` (1) and ``num_views`` (1).
 
     Raises:
         VideoDecodeError: If the file is missing or OpenCV cannot decode it.
@@ -47,4 +47,5 @@ class LoadImageAsClip(BaseTransform):
         results['total_frames'] = 1
         results['frame_inds'] = np.zeros(1, dtype=np.int64)
         results['num_frames'] = 1
+        results['num_views'] = 1
         return results

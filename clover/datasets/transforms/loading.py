@@ -16,8 +16,8 @@ class VideoInit(BaseTransform):
     :class:`VideoDecode`), ``video_backend`` (``'decord'`` or ``'pyav'``),
     ``total_frames`` (frames the container claims), ``avg_fps``.
 
-    Frame orientation is taken as decoded: decord applies rotation metadata,
-    PyAV does not.
+    Frames are decoded in display orientation by either backend (rotation
+    metadata applied), see :mod:`clover.datasets.video_io`.
 
     Args:
         backend (str): ``'decord'``, ``'pyav'`` or ``'auto'`` (decord, with a
@@ -48,29 +48,42 @@ class VideoInit(BaseTransform):
 
 @TRANSFORMS.register_module()
 class SampleFrames(BaseTransform):
-    """TSN-style sampling: one frame from each of ``num_frames`` segments.
+    """TSN-style sampling: one frame from each of ``num_frames`` segments,
+    for each of ``num_views`` views.
 
-    The ``total_frames`` frames are cut into ``num_frames`` segments of equal
-    length; segment ``i`` covers frames ``[floor(i * n / T), floor((i + 1) *
-    n / T))`` (at least one frame). Training draws a uniformly random frame
-    from each segment; testing takes the frame at each segment's midpoint.
-    A video shorter than ``num_frames`` gets one-frame segments that repeat
-    frames in order, e.g. 3 frames sampled 8 times give
-    ``[0, 0, 0, 1, 1, 1, 2, 2]``.
+    The ``n = total_frames`` frames are cut into ``T = num_frames`` segments;
+    segment ``i`` covers frames ``[floor(i * n / T), floor((i + 1) * n / T))``
+    (at least one frame). Training draws a uniformly random frame from each
+    segment, independently for every view. Testing takes, for view ``v`` of
+    ``V``, the frame at the relative offset ``(v + 0.5) / V`` of each segment,
+    i.e. the frame that holds the position ``(i + (v + 0.5) / V) * n / T``:
+    one view takes the segment midpoints, ``V`` views are ``V`` evenly offset
+    TSN samplings of the whole video (not ``V`` adjacent snippets). A video
+    shorter than ``num_frames`` gets one-frame segments that repeat frames in
+    order, e.g. 3 frames sampled 8 times give ``[0, 0, 0, 1, 1, 1, 2, 2]``.
 
     Required keys: ``total_frames``. Added keys: ``frame_inds`` (int64
-    ``(num_frames,)``), ``num_frames``.
+    ``(num_views * num_frames,)``, view-major: view ``v`` is
+    ``frame_inds[v * T:(v + 1) * T]``), ``num_frames`` (``T``), ``num_views``
+    (``V``, also set when 1).
 
     Args:
-        num_frames (int): Frames per clip. Defaults to 8.
-        test_mode (bool): Take segment midpoints instead of random frames.
+        num_frames (int): Frames per view. Defaults to 8.
+        num_views (int): Temporal views per video. Defaults to 1.
+        test_mode (bool): Take evenly offset frames instead of random ones.
             Defaults to False.
     """
 
-    def __init__(self, num_frames: int = 8, test_mode: bool = False) -> None:
+    def __init__(self,
+                 num_frames: int = 8,
+                 num_views: int = 1,
+                 test_mode: bool = False) -> None:
         if num_frames < 1:
             raise ValueError(f'num_frames must be >= 1, got {num_frames}')
+        if num_views < 1:
+            raise ValueError(f'num_views must be >= 1, got {num_views}')
         self.num_frames = num_frames
+        self.num_views = num_views
         self.test_mode = test_mode
 
     def sample(self, total_frames: int) -> np.ndarray:
@@ -80,22 +93,31 @@ class SampleFrames(BaseTransform):
             total_frames (int): Length of the video, >= 1.
 
         Returns:
-            np.ndarray: int64 ``(num_frames,)`` non-decreasing indices in
-            ``[0, total_frames)``.
+            np.ndarray: int64 ``(num_views * num_frames,)`` indices in
+            ``[0, total_frames)``, non-decreasing within each view.
         """
         boundaries = np.arange(self.num_frames + 1) * total_frames
         boundaries //= self.num_frames
         starts = boundaries[:-1]
         stops = np.maximum(boundaries[1:], starts + 1)
-        if self.test_mode:
-            midpoints = (2 * np.arange(self.num_frames) + 1) * total_frames
-            midpoints //= 2 * self.num_frames
-            return np.clip(midpoints, starts, stops - 1)
-        return np.random.randint(starts, stops).astype(np.int64)
+        if not self.test_mode:
+            shape = (self.num_views, self.num_frames)
+            return np.random.randint(starts, stops, shape).reshape(-1).astype(
+                np.int64)
+        # floor((i + (v + 0.5) / V) * n / T) in integer arithmetic.
+        views, segments = np.meshgrid(
+            np.arange(self.num_views), np.arange(self.num_frames),
+            indexing='ij')
+        numerators = 2 * self.num_views * segments + 2 * views + 1
+        positions = numerators * total_frames // (2 * self.num_views *
+                                                  self.num_frames)
+        return np.clip(positions, starts, stops - 1).reshape(-1).astype(
+            np.int64)
 
     def transform(self, results: Dict) -> Dict:
         results['frame_inds'] = self.sample(results['total_frames'])
         results['num_frames'] = self.num_frames
+        results['num_views'] = self.num_views
         return results
 
 

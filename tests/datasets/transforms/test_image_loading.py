@@ -38,6 +38,7 @@ def test_png_loads_exact_rgb_pixels(tmp_path):
     assert results['original_shape'] == (6, 10)
     assert results['total_frames'] == 1
     assert results['num_frames'] == 1
+    assert results['num_views'] == 1
     assert list(results['frame_inds']) == [0]
 
 

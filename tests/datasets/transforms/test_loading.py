@@ -204,3 +204,73 @@ def test_bikes_through_the_test_pipeline(bikes_video):
     assert results['data_samples'].video_path == bikes_video
     # Segment centres of 250 frames: 15, 46, 78, ...; frames differ.
     assert imgs[:, 0].float().sub(imgs[:, -1].float()).abs().mean() > 5
+
+
+def naive_view_frame(total, num, views, view, segment):
+    """Frame of ``view`` in ``segment`` by walking the frames: the one whose
+    span [f, f + 1) holds the point at relative offset (view + 0.5) / views
+    of the segment, measured in the continuous time [0, total)."""
+    seg_start, seg_stop = segment * total / num, (segment + 1) * total / num
+    point = seg_start + (view + 0.5) / views * (seg_stop - seg_start)
+    frames = naive_segments(total, num)[segment]
+    for frame in frames:
+        if frame <= point < frame + 1:
+            return frame
+    return frames[-1]  # a one-frame segment of a too-short video
+
+
+@pytest.mark.parametrize('total,num,views', [(250, 8, 4), (100, 8, 3),
+                                             (33, 8, 2), (12, 8, 4),
+                                             (3, 8, 4), (64, 4, 1)])
+def test_multi_view_test_sampling_against_a_naive_walk(total, num, views):
+    results = SampleFrames(
+        num, num_views=views, test_mode=True)(dict(total_frames=total))
+    assert results['num_views'] == views and results['num_frames'] == num
+    indices = results['frame_inds']
+    assert indices.dtype == np.int64 and indices.shape == (views * num, )
+    expected = [
+        naive_view_frame(total, num, views, view, segment)
+        for view in range(views) for segment in range(num)
+    ]
+    assert indices.tolist() == expected
+
+
+def test_multi_view_hand_computed():
+    # 64 frames, 8 segments of 8 frames, 4 views: offsets 1, 3, 5, 7 of each
+    # segment; each view is a strided 8-frame clip over the whole video.
+    indices = SampleFrames(8, num_views=4, test_mode=True).sample(64)
+    views = indices.reshape(4, 8)
+    for view, offset in enumerate((1, 3, 5, 7)):
+        assert views[view].tolist() == list(range(offset, 64, 8))
+    # One view is the segment midpoint sampling.
+    assert SampleFrames(8, test_mode=True).sample(64).tolist() == list(
+        range(4, 64, 8))
+
+
+def test_multi_view_training_draws_each_view_in_the_segments():
+    np.random.seed(1)
+    indices = SampleFrames(8, num_views=3)(dict(total_frames=80))['frame_inds']
+    views = indices.reshape(3, 8)
+    for view in views:
+        assert all(10 * i <= index < 10 * (i + 1)
+                   for i, index in enumerate(view))
+    assert not (views[0] == views[1]).all()  # drawn independently
+
+
+def test_num_views_defaults_to_one_and_is_validated():
+    assert SampleFrames(8)(dict(total_frames=10))['num_views'] == 1
+    with pytest.raises(ValueError, match='num_views'):
+        SampleFrames(8, num_views=0)
+
+
+def test_multi_view_decodes_view_major(indexed_video):
+    results = SampleFrames(
+        4, num_views=2, test_mode=True)(VideoInit()(dict(
+            video_path=indexed_video)))
+    # 12 frames, 4 segments of 3: view 0 at offset 0.75, view 1 at 2.25.
+    assert results['frame_inds'].tolist() == [0, 3, 6, 9, 2, 5, 8, 11]
+    imgs = VideoDecode()(results)['imgs']
+    np.testing.assert_allclose(
+        frame_levels(imgs),
+        [INDEXED_LEVELS[index] for index in results['frame_inds']],
+        atol=6)

@@ -113,6 +113,52 @@ def test_random_resized_crop_falls_back_to_centre_square():
     assert results['crop_bbox'].tolist() == [10, 0, 40, 30]
 
 
+@pytest.mark.parametrize('interpolation', ['bilinear', 'area'])
+def test_fused_random_resized_crop_equals_crop_then_resize(interpolation):
+    imgs = random_clip(num_frames=3, height=72, width=96, seed=2)
+    fused = RandomResizedCrop(output_size=(40, 30),
+                              interpolation=interpolation)
+    separate = RandomResizedCrop()
+    resize = Resize((40, 30), keep_ratio=False, interpolation=interpolation)
+    for seed in range(5):
+        np.random.seed(seed)
+        ours = fused(dict(imgs=imgs))
+        np.random.seed(seed)
+        reference = resize(separate(dict(imgs=imgs)))
+        np.testing.assert_array_equal(ours['crop_bbox'],
+                                      reference['crop_bbox'])
+        np.testing.assert_array_equal(ours['imgs'], reference['imgs'])
+        assert ours['imgs'].shape == (3, 30, 40, 3)
+        assert ours['img_shape'] == (30, 40)
+
+
+def test_fused_crop_on_full_frames_matches_crop_after_a_short_side_resize():
+    # Area fraction and aspect ratio are scale-free, so the 4x larger frames
+    # get a box of 4x the sides (its position is drawn over a different
+    # pixel range, so only its size is compared); both resize to 28x28.
+    small = random_clip(num_frames=1, height=40, width=60, seed=3)
+    large = np.repeat(np.repeat(small, 4, axis=1), 4, axis=2)
+    transform = RandomResizedCrop((0.25, 0.8), output_size=28,
+                                  interpolation='area')
+    for seed in range(5):
+        np.random.seed(seed)
+        from_small = transform(dict(imgs=small))['crop_bbox']
+        np.random.seed(seed)
+        from_large = transform(dict(imgs=large))
+        small_size = from_small[2:] - from_small[:2]
+        large_size = from_large['crop_bbox'][2:] - from_large['crop_bbox'][:2]
+        # Rounding to whole pixels happens at each scale.
+        assert np.abs(large_size - 4 * small_size).max() <= 2
+        assert from_large['imgs'].shape == (1, 28, 28, 3)
+
+
+def test_random_resized_crop_rejects_bad_output_size():
+    with pytest.raises(ValueError, match='output_size'):
+        RandomResizedCrop(output_size=(0, 224))
+    with pytest.raises(ValueError, match='interpolation'):
+        RandomResizedCrop(output_size=224, interpolation='cubic')
+
+
 def test_flip():
     imgs = random_clip()
     flipped = Flip(flip_ratio=1.0)(dict(imgs=imgs))
