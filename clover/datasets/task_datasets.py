@@ -20,7 +20,6 @@ those of :class:`~clover.datasets.VideoTextRetrievalDataset`.
 """
 from typing import Dict, List, Optional
 
-from mmengine.fileio import join_path
 from mmengine.logging import MMLogger
 
 from clover.registry import DATASETS
@@ -86,6 +85,7 @@ class VideoQuestionDataset(TaskFileMixin, VideoTextRetrievalDataset):
         'video': str,
         'question': str
     }
+    id_field = 'question_id'
     # Set by the dataset on each item.
     reserved_fields = ('video_path', 'video_index')
     # Fields that must hold visible text.
@@ -110,51 +110,12 @@ class VideoQuestionDataset(TaskFileMixin, VideoTextRetrievalDataset):
                 names the file, the record index and question id, and the
                 field.
         """
-        records = self._read_records()
-        video_dir = self.data_prefix.get('video', '')
-        data_list = []
-        first_index_of_id = {}
-        for index, record in enumerate(records):
-            self._check_record(record, index)
-            question_id = record['question_id']
-            if question_id in first_index_of_id:
-                first = first_index_of_id[question_id]
-                raise AnnotationError(
-                    f'{self.ann_file}: records {first} and {index} share '
-                    f'question_id {question_id!r}')
-            first_index_of_id[question_id] = index
-            data_list.append(
-                dict(
-                    record,
-                    video_path=join_path(video_dir, record['video']),
-                    video_index=index))
-        return data_list
+        return [
+            self._item(record, index)
+            for index, record in enumerate(self._validated_records())
+        ]
 
-    def _check_record(self, record, index: int) -> None:
-        """Raise if one record breaks the schema."""
-        where = f'{self.ann_file}: record {index}'
-        if not isinstance(record, dict):
-            raise AnnotationError(
-                f'{where} must be an object, got {type(record).__name__}')
-        if isinstance(record.get('question_id'), str):
-            where += f' (question_id {record["question_id"]!r})'
-        for field, field_type in self.required_fields.items():
-            if field not in record:
-                raise AnnotationError(f"{where} has no field '{field}'")
-            # bool is an int subclass, but never a valid index.
-            if (not isinstance(record[field], field_type)
-                    or isinstance(record[field], bool)):
-                raise AnnotationError(f"{where}: field '{field}' must be "
-                                      f'{field_type.__name__}, got '
-                                      f'{type(record[field]).__name__}')
-        for field in self.reserved_fields:
-            if field in record:
-                raise AnnotationError(
-                    f"{where}: field '{field}' is reserved (the dataset sets "
-                    'it); rename it')
-        for field in self.non_empty_fields:
-            if not record[field].strip():
-                raise AnnotationError(f"{where}: field '{field}' is empty")
+    def _check_fields(self, record: dict, where: str) -> None:
         question_type = record.get('question_type')
         if question_type is not None and not isinstance(question_type, str):
             raise AnnotationError(

@@ -77,8 +77,12 @@ class VideoTextRetrievalDataset(BaseDataset):
     """
 
     required_fields = {'video_id': str, 'video': str, 'captions': list}
+    # Unique within a file.
+    id_field = 'video_id'
     # Set by the dataset on each item.
     reserved_fields = ('video_path', 'video_index', 'caption_index')
+    # Fields that must hold visible text.
+    non_empty_fields = ('video_id', 'video')
 
     def __init__(self,
                  ann_file: str,
@@ -126,21 +130,9 @@ class VideoTextRetrievalDataset(BaseDataset):
                 breaks the schema; the message names the file, the record
                 index and video id, and the field.
         """
-        records = self._read_records()
-        video_dir = self.data_prefix.get('video', '')
         data_list = []
-        first_index_of_id = {}
-        for video_index, record in enumerate(records):
-            self._check_record(record, video_index)
-            video_id = record['video_id']
-            if video_id in first_index_of_id:
-                raise AnnotationError(
-                    f'{self.ann_file}: records {first_index_of_id[video_id]} '
-                    f'and {video_index} share video_id {video_id!r}')
-            first_index_of_id[video_id] = video_index
-            info = dict(record)
-            info['video_path'] = join_path(video_dir, record['video'])
-            info['video_index'] = video_index
+        for video_index, record in enumerate(self._validated_records()):
+            info = self._item(record, video_index)
             if self.caption_mode == 'video':
                 data_list.append(info)
                 continue
@@ -149,6 +141,30 @@ class VideoTextRetrievalDataset(BaseDataset):
                     dict(
                         info, captions=[caption], caption_index=caption_index))
         return data_list
+
+    def _validated_records(self) -> List[dict]:
+        """Read the file, check every record and that no two share their
+        ``id_field``."""
+        records = self._read_records()
+        first_index_of_id = {}
+        for index, record in enumerate(records):
+            self._check_record(record, index)
+            record_id = record[self.id_field]
+            if record_id in first_index_of_id:
+                raise AnnotationError(
+                    f'{self.ann_file}: records {first_index_of_id[record_id]} '
+                    f'and {index} share {self.id_field} {record_id!r}')
+            first_index_of_id[record_id] = index
+        return records
+
+    def _item(self, record: dict, index: int) -> dict:
+        """The pipeline input of a record: its fields plus ``video_path``
+        and ``video_index``."""
+        return dict(
+            record,
+            video_path=join_path(self.data_prefix.get('video', ''),
+                                 record['video']),
+            video_index=index)
 
     def _read_records(self) -> List:
         """Load the file, check its top level and merge its metainfo."""
@@ -192,12 +208,14 @@ class VideoTextRetrievalDataset(BaseDataset):
         if not isinstance(record, dict):
             raise AnnotationError(
                 f'{where} must be an object, got {type(record).__name__}')
-        if isinstance(record.get('video_id'), str):
-            where += f' (video_id {record["video_id"]!r})'
+        if isinstance(record.get(self.id_field), str):
+            where += f' ({self.id_field} {record[self.id_field]!r})'
         for field, field_type in self.required_fields.items():
             if field not in record:
                 raise AnnotationError(f"{where} has no field '{field}'")
-            if not isinstance(record[field], field_type):
+            # bool is an int subclass, but never a valid index.
+            if (not isinstance(record[field], field_type)
+                    or isinstance(record[field], bool)):
                 raise AnnotationError(f"{where}: field '{field}' must be "
                                       f'{field_type.__name__}, got '
                                       f'{type(record[field]).__name__}')
@@ -206,9 +224,14 @@ class VideoTextRetrievalDataset(BaseDataset):
                 raise AnnotationError(
                     f"{where}: field '{field}' is reserved (the dataset sets "
                     'it); rename it')
-        for field in ('video_id', 'video'):
+        for field in self.non_empty_fields:
             if not record[field].strip():
                 raise AnnotationError(f"{where}: field '{field}' is empty")
+        self._check_fields(record, where)
+
+    def _check_fields(self, record: dict, where: str) -> None:
+        """Check the task's own fields (here the captions); ``where`` starts
+        the error message."""
         captions = record['captions']
         if not captions:
             raise AnnotationError(f"{where}: field 'captions' is empty")
