@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs Clover and what it needs into the current Python, idempotently.
 #   bash tools/install.sh           # runtime: torch, MMEngine, decoders, BERT
-#   bash tools/install.sh --tests   # plus the test suite's references and assets
-#                                   # and the optional spaCy tagger
+#   bash tools/install.sh --tests   # plus the test suite's references and assets,
+#                                   # the optional spaCy tagger and (as root, with
+#                                   # apt) Debian's ffmpeg
 # A torch that is already installed (a user's own CUDA build) is kept. A second
 # run with nothing changed returns in about a second (a stamp file records what
 # was installed).
@@ -37,6 +38,14 @@ if [[ $WITH_TESTS == 1 ]]; then
     $PIP pytest
     $PIP --no-deps -r requirements/tests.txt
     $PIP -r requirements/optional.txt  # spaCy: semantic masking tests
+    # The ffmpeg command line writes the decoder tests' VP9, HEVC, variable
+    # frame rate and rotated files (those tests skip without it).
+    if ! command -v ffmpeg >/dev/null && command -v apt-get >/dev/null \
+            && [[ $(id -u) == 0 ]]; then
+        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+            apt-get install -y -qq --no-install-recommends ffmpeg >/dev/null) \
+            || echo "[install] could not install ffmpeg; its tests will skip"
+    fi
 fi
 $PIP --no-deps --no-build-isolation -e .
 $PY - <<'PYEOF'

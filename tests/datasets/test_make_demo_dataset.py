@@ -221,3 +221,52 @@ def test_cli_prints_a_summary(demo_generator, tmp_path, monkeypatch, capsys):
     assert len(os.listdir(tmp_path / 'videos')) == 4
     reader = open_video(str(tmp_path / 'videos' / 'demo_00000.mp4'))
     assert reader.read_frames([0, 3]).shape == (2, 32, 32, 3)
+
+
+def test_still_frames_are_the_middle_frames_with_motionless_captions(
+        demo_generator, tiny_corpus, tmp_path):
+    from clover.datasets import ImageTextDataset
+    from clover.datasets.transforms import LoadImageAsClip
+    demo_generator.build_corpus(
+        str(tmp_path), num_train=6, num_val=3, num_test=4, seed=3, workers=1,
+        still_frames=True)
+    # The videos' annotations do not depend on the flag.
+    for split in SPLITS:
+        name = osp.join('annotations', f'{split}.json')
+        assert filecmp.cmp(
+            osp.join(tiny_corpus, name), tmp_path / name, shallow=False)
+    stills = json.loads(
+        (tmp_path / 'annotations' / 'train_images.json').read_text())
+    assert stills['metainfo']['task'] == 'image_text'
+    train = read_split(tiny_corpus, 'train')['data_list']
+    assert [r['video_id'] for r in stills['data_list']] == \
+        [r['video_id'] for r in train]
+    motion_words = {
+        word
+        for table in (demo_generator.DIRECTION_WORDS,
+                      demo_generator.SPEED_ADVERBS, demo_generator.PACE_WORDS)
+        for phrases in table.values() for phrase in phrases
+        for word in phrase.lower().split()
+    } - {'a', 'at', 'the', 'to', 'and', 'from'}
+    dataset = ImageTextDataset(
+        ann_file=str(tmp_path / 'annotations' / 'train_images.json'),
+        data_prefix=dict(video=str(tmp_path / 'images')),
+        pipeline=[LoadImageAsClip()])
+    for index, record in enumerate(stills['data_list']):
+        for caption in record['captions']:
+            words = set(re.findall(r'[a-z-]+', caption.lower()))
+            assert not words & motion_words, caption
+        colour_words = demo_generator.COLOUR_WORDS[
+            record['attributes']['colour']]
+        assert all(
+            any(word in caption.lower() for word in colour_words)
+            for caption in record['captions'])
+    # Each still is exactly the middle frame the generator rendered (PNG is
+    # lossless).
+    specs = demo_generator.sample_specs(
+        dict(train=6, val=3, test=4), 64, 16, seed=3)
+    for index, spec in enumerate(specs[:6]):
+        assert spec.video_id == stills['data_list'][index]['video_id']
+        frames = demo_generator.render_frames(spec)
+        np.testing.assert_array_equal(dataset[index]['imgs'][0],
+                                      frames[len(frames) // 2])

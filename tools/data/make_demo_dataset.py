@@ -30,7 +30,7 @@ import re
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -159,6 +159,12 @@ TEMPLATES = (
     '{adverb}, {np} {verb} {direction}.',
     '{np} that {verb} {direction} at a {pace} pace.',
 )
+STILL_TEMPLATES = (
+    '{np} on {background}.',
+    'A picture of {np}.',
+    'A still image of {np} on {background}.',
+    '{np}.',
+)
 ATTRIBUTE_KEYS = ('colour', 'shape', 'size', 'direction', 'speed', 'count')
 NUM_COMBINATIONS = (
     len(COLOURS) * len(SHAPES) * len(SIZES) * len(DIRECTIONS) * len(SPEEDS) *
@@ -271,14 +277,7 @@ def make_captions(attributes: Dict, rng: np.random.Generator) -> List[str]:
     template_ids = rng.choice(len(TEMPLATES), num_captions, replace=False)
     captions = []
     for template_id in template_ids:
-        singular, plural = SHAPE_WORDS[attributes['shape']][rng.integers(
-            len(SHAPE_WORDS[attributes['shape']]))]
-        noun_phrase = ' '.join([
-            str(rng.choice(COUNT_WORDS[count])),
-            str(rng.choice(SIZE_WORDS[attributes['size']])),
-            str(rng.choice(COLOUR_WORDS[attributes['colour']])),
-            singular if count == 1 else plural,
-        ])
+        noun_phrase = _noun_phrase(attributes, rng)
         base, third, ing = VERBS[rng.integers(len(VERBS))]
         adverb = str(rng.choice(SPEED_ADVERBS[attributes['speed']]))
         direction = str(rng.choice(DIRECTION_WORDS[attributes['direction']]))
@@ -295,6 +294,33 @@ def make_captions(attributes: Dict, rng: np.random.Generator) -> List[str]:
             background=f'a {background} background')
         captions.append(_polish(text))
     return captions
+
+
+def make_still_captions(attributes: Dict,
+                        rng: np.random.Generator) -> List[str]:
+    """Write 2 captions of a still frame: count, size, colour, shape and
+    sometimes the background, but no motion (a still image shows none)."""
+    template_ids = rng.choice(len(STILL_TEMPLATES), 2, replace=False)
+    return [
+        _polish(STILL_TEMPLATES[template_id].format(
+            np=_noun_phrase(attributes, rng),
+            background='a ' + str(
+                rng.choice(BACKGROUND_WORDS[attributes['background']])) +
+            ' background')) for template_id in template_ids
+    ]
+
+
+def _noun_phrase(attributes: Dict, rng: np.random.Generator) -> str:
+    """E.g. "two tiny crimson discs"."""
+    count = attributes['count']
+    singular, plural = SHAPE_WORDS[attributes['shape']][rng.integers(
+        len(SHAPE_WORDS[attributes['shape']]))]
+    return ' '.join([
+        str(rng.choice(COUNT_WORDS[count])),
+        str(rng.choice(SIZE_WORDS[attributes['size']])),
+        str(rng.choice(COLOUR_WORDS[attributes['colour']])),
+        singular if count == 1 else plural,
+    ])
 
 
 def _polish(text: str) -> str:
@@ -450,9 +476,16 @@ def write_video(path: str, frames: np.ndarray, fps: float) -> None:
     writer.release()
 
 
-def _render_and_write(job: Tuple[VideoSpec, str, float]) -> None:
-    spec, path, fps = job
-    write_video(path, render_frames(spec), fps)
+def _render_and_write(job: Tuple[VideoSpec, str, float, Optional[str]]
+                      ) -> None:
+    spec, path, fps, still_path = job
+    frames = render_frames(spec)
+    write_video(path, frames, fps)
+    if still_path is not None:
+        # The middle frame, as an image corpus would show the scene.
+        still = cv2.cvtColor(frames[len(frames) // 2], cv2.COLOR_RGB2BGR)
+        if not cv2.imwrite(still_path, still):
+            raise RuntimeError(f'OpenCV cannot write {still_path}')
 
 
 def _annotation(specs: Sequence[VideoSpec], split: str,
@@ -474,6 +507,27 @@ def _annotation(specs: Sequence[VideoSpec], split: str,
         ])
 
 
+def _still_annotation(specs: Sequence[VideoSpec], spec_args: Dict,
+                      seed: int) -> Dict:
+    # Its own random stream: the video captions stay byte-identical.
+    rng = np.random.default_rng([seed, 1])
+    return dict(
+        metainfo=dict(
+            dataset_name='clover_demo_stills',
+            task='image_text',
+            split='train',
+            schema_version=1,
+            **spec_args),
+        data_list=[
+            dict(
+                video_id=spec.video_id,
+                video=f'{spec.video_id}.png',
+                captions=make_still_captions(spec.attributes, rng),
+                attributes=spec.attributes) for spec in specs
+            if spec.split == 'train'
+        ])
+
+
 def build_corpus(out_dir: str,
                  num_train: int = 600,
                  num_val: int = 100,
@@ -482,7 +536,8 @@ def build_corpus(out_dir: str,
                  size: int = 64,
                  fps: float = 8.0,
                  seed: int = 0,
-                 workers: int = 2) -> Dict[str, int]:
+                 workers: int = 2,
+                 still_frames: bool = False) -> Dict[str, int]:
     """Write the videos and the three annotation files.
 
     Args:
@@ -495,6 +550,12 @@ def build_corpus(out_dir: str,
         fps (float): Frame rate. Defaults to 8.
         seed (int): Random seed. Defaults to 0.
         workers (int): Encoding processes (1 = none). Defaults to 2.
+        still_frames (bool): Also write the middle frame of every training
+            video to ``images/<video_id>.png`` and an image-text annotation
+            ``annotations/train_images.json`` whose captions describe the
+            objects without their motion: the image source of the
+            pre-training demo. The videos' captions do not change.
+            Defaults to False.
 
     Returns:
         dict: Videos per split and the number of captions.
@@ -510,8 +571,17 @@ def build_corpus(out_dir: str,
     os.makedirs(video_dir, exist_ok=True)
     os.makedirs(ann_dir, exist_ok=True)
 
-    jobs = [(spec, osp.join(video_dir, f'{spec.video_id}.mp4'), fps)
-            for spec in specs]
+    image_dir = osp.join(out_dir, 'images')
+    if still_frames:
+        os.makedirs(image_dir, exist_ok=True)
+
+    def still_path(spec):
+        if still_frames and spec.split == 'train':
+            return osp.join(image_dir, f'{spec.video_id}.png')
+        return None
+
+    jobs = [(spec, osp.join(video_dir, f'{spec.video_id}.mp4'), fps,
+             still_path(spec)) for spec in specs]
     if workers > 1:
         with ProcessPoolExecutor(workers) as pool:
             list(pool.map(_render_and_write, jobs, chunksize=16))
@@ -521,12 +591,21 @@ def build_corpus(out_dir: str,
 
     spec_args = dict(
         num_frames=num_frames, frame_size=size, fps=fps, seed=seed)
-    for split in SPLITS:
-        with open(osp.join(ann_dir, f'{split}.json'), 'w') as file:
-            json.dump(_annotation(specs, split, spec_args), file, indent=1)
+    annotations = {
+        split: _annotation(specs, split, spec_args)
+        for split in SPLITS
+    }
+    if still_frames:
+        annotations['train_images'] = _still_annotation(
+            specs, spec_args, seed)
+    for name, content in annotations.items():
+        with open(osp.join(ann_dir, f'{name}.json'), 'w') as file:
+            json.dump(content, file, indent=1)
             file.write('\n')
     summary = dict(num_videos)
     summary['captions'] = sum(len(spec.captions) for spec in specs)
+    if still_frames:
+        summary['images'] = len(annotations['train_images']['data_list'])
     return summary
 
 
@@ -546,6 +625,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument(
         '--workers', type=int, default=2, help='encoding processes')
+    parser.add_argument(
+        '--still-frames',
+        action='store_true',
+        help='also write a still frame of each training video with '
+        'motionless captions (images/, annotations/train_images.json)')
     return parser.parse_args()
 
 
@@ -554,12 +638,15 @@ def main() -> None:
     start = time.perf_counter()
     summary = build_corpus(args.out_dir, args.num_train, args.num_val,
                            args.num_test, args.num_frames, args.size, args.fps,
-                           args.seed, args.workers)
+                           args.seed, args.workers, args.still_frames)
     seconds = time.perf_counter() - start
     print(f"Demo corpus: {summary['train']}/{summary['val']}/{summary['test']}"
           f" train/val/test videos ({args.num_frames} frames, "
           f'{args.size}x{args.size}, {args.fps:g} fps), '
-          f"{summary['captions']} captions -> {args.out_dir} "
+          f"{summary['captions']} captions"
+          + (f", {summary['images']} still images" if args.still_frames else '')
+          + f' -> {args.out_dir} '
+
           f'in {seconds:.1f} s')
 
 

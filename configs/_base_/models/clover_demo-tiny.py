@@ -1,0 +1,60 @@
+# Clover at CPU-demo scale. The encoders are named variables so that the
+# downstream demo configs reuse them (`{{_base_.video_encoder}}`...), and
+# `model` is the pre-training model: the retrieval demo's towers (a small
+# Video Swin from scratch; the 6-layer MiniLM BERT, top 2 layers trained,
+# mean pooling) plus a 2-layer fusion encoder initialised from MiniLM's
+# first 2 layers, a fresh MLM head (MiniLM ships none), the four projection
+# heads onto a 128-d space, tri-modal alignment in both directions and focal
+# MLM: every loss term of the full model.
+minilm_dir = 'data/pretrained/all-MiniLM-L6-v2'
+video_encoder = dict(
+    type='SwinTransformer3D',
+    arch=dict(embed_dims=32, depths=[1, 1, 2, 1], num_heads=[2, 4, 8, 8]),
+    patch_size=(2, 4, 4),
+    window_size=(4, 4, 4),
+    drop_path_rate=0.)
+text_encoder = dict(
+    type='BertTextEncoder',
+    pretrained=minilm_dir,
+    pooling='mean',
+    frozen_layers=4)
+# 8 frames -> 4 temporal tokens; 64 px -> a 2 x 2 grid.
+fusion = dict(
+    type='FusionTransformer',
+    video_channels=256,
+    pretrained=minilm_dir,
+    num_layers=2,
+    num_temporal_slots=4,
+    num_spatial_tokens=4)
+
+
+def projection(in_channels, norm, dropout=0.):
+    return dict(
+        type='ProjectionHead',
+        in_channels=in_channels,
+        hidden_channels=256,
+        out_channels=128,
+        norm=norm,
+        dropout=dropout)
+
+
+model = dict(
+    type='CloverPretrain',
+    data_preprocessor=dict(type='VideoTextDataPreprocessor'),
+    # The mask token embeds the masked video sample (pre-training only).
+    video_encoder=dict(video_encoder, use_mask_token=True),
+    text_encoder=text_encoder,
+    video_head=projection(256, norm=True),  # g_v
+    text_head=projection(384, norm=False),  # g_t
+    fusion=fusion,
+    fused_video_head=projection(384, norm=True),  # h_V
+    fused_text_head=projection(384, norm=False, dropout=0.1),  # h_T
+    # MiniLM has no MLM weights: the head starts random (logged).
+    mlm_head=dict(type='MLMHead', pretrained=minilm_dir),
+    video_anchor_loss=dict(
+        type='TriModalAlignmentLoss', prefix='', margin=5.0,
+        temperature=0.05),
+    text_anchor_loss=dict(
+        type='TriModalAlignmentLoss', prefix='v_', margin=5.0,
+        temperature=0.05),
+    mlm_loss=dict(type='FocalMLMLoss', gamma=2.0))
