@@ -28,6 +28,10 @@ import os.path as osp
 from typing import Dict, Sequence
 
 import av
+# Before decord: decord's bundled zlib would otherwise be the one OpenCV's
+# libpng binds to, and every PNG read by cv2.imread in this process fails
+# ("libpng error: bad parameters to zlib").
+import cv2  # noqa: F401
 import numpy as np
 
 try:

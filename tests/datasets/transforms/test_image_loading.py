@@ -98,3 +98,20 @@ def test_corrupt_file_names_the_file(tmp_path):
         LoadImageAsClip()(dict(video_path=str(path)))
     assert 'cannot decode' in info.value.reason
     assert osp.basename(info.value.path) == 'broken.jpg'
+
+
+def test_png_reads_in_a_fresh_process_that_imported_clover_datasets(tmp_path):
+    """decord's bundled zlib breaks OpenCV's PNG decoding when decord is
+    imported before cv2; importing Clover's datasets must not do that."""
+    import subprocess
+    import sys
+    path = tmp_path / 'still.png'
+    script = (
+        'import clover.datasets\n'
+        'import cv2, numpy as np\n'
+        'from clover.datasets.transforms import LoadImageAsClip\n'
+        f'path = {str(path)!r}\n'
+        'assert cv2.imwrite(path, np.full((6, 5, 3), 7, np.uint8))\n'
+        'imgs = LoadImageAsClip()(dict(video_path=path))["imgs"]\n'
+        'assert imgs.shape == (1, 6, 5, 3) and (imgs == 7).all()\n')
+    subprocess.run([sys.executable, '-c', script], check=True)
