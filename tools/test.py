@@ -4,10 +4,15 @@ The last line printed (on rank 0) is one JSON object with the metrics.
 """
 import argparse
 import json
+import logging
+import os.path as osp
+
+from mmengine.logging import print_log
 
 from clover.engine.runner import destroy_dist
 from clover.utils import (add_common_args, build_runner, load_config,
                           parse_tool_args)
+from clover.utils.config import checkpoint_key_report, format_key_report
 
 
 def parse_args():
@@ -43,10 +48,29 @@ def main():
     cfg = load_config(args.config, args.launcher, args.cfg_options,
                       args.work_dir)
     runner = build_runner(apply_test_args(cfg, args))
+    if runner.rank == 0:
+        report_checkpoint(runner.model, args.checkpoint)
     metrics = runner.test()
     if runner.rank == 0:
         print(json.dumps({k: _plain(v) for k, v in metrics.items()}))
     destroy_dist()
+
+
+def report_checkpoint(model, checkpoint):
+    """Log which weights of ``checkpoint`` the non-strict load keeps: a
+    pre-training checkpoint tested zero-shot carries unused fusion and MLM
+    weights, while missing keys would leave part of the model untrained."""
+    if not osp.isfile(checkpoint):
+        raise FileNotFoundError(f'checkpoint not found: {checkpoint}')
+    report = checkpoint_key_report(model, checkpoint)
+    if not report['loaded']:
+        raise ValueError(f'no weight of {checkpoint} matches the model '
+                         f'{type(model).__name__}: wrong checkpoint?')
+    print_log(
+        format_key_report(report, checkpoint),
+        logger='current',
+        level=logging.WARNING
+        if report['missing'] or report['mismatched'] else logging.INFO)
 
 
 def _plain(value):

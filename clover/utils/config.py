@@ -2,9 +2,13 @@
 import argparse
 import os
 import os.path as osp
-from typing import Optional
+import re
+from collections import Counter
+from typing import Dict, List, Optional
 
+import torch
 from mmengine.config import Config, DictAction
+from mmengine.model import is_model_wrapper
 
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:
@@ -86,3 +90,71 @@ def build_runner(cfg: Config):
     except (TypeError, KeyError, ValueError) as err:
         raise RuntimeError(f'cannot build from config {cfg.filename}: '
                            f'{type(err).__name__}: {err}') from err
+
+
+def _summarise_keys(keys: List[str]) -> str:
+    """``'fusion.* (120), video_encoder.mask_token'``: keys grouped by their
+    first component, a group of one shown in full."""
+    groups = Counter(key.split('.', 1)[0] for key in keys)
+    parts = []
+    for prefix, count in groups.items():
+        if count == 1:
+            parts.append(next(k for k in keys if k.split('.', 1)[0] == prefix))
+        else:
+            parts.append(f'{prefix}.* ({count})')
+    return ', '.join(parts)
+
+
+def checkpoint_key_report(model: torch.nn.Module,
+                          checkpoint: str) -> Dict[str, List[str]]:
+    """Compare the weights of ``checkpoint`` with ``model`` the way a
+    non-strict load (MMEngine's ``load_from``) will use them.
+
+    Args:
+        model (nn.Module): The model (a DDP wrapper is unwrapped).
+        checkpoint (str): A local checkpoint file; its ``state_dict`` (or the
+            whole file) maps parameter names to tensors.
+
+    Returns:
+        dict[str, list[str]]: ``loaded``, ``unexpected`` (in the checkpoint
+        only), ``missing`` (in the model only) and ``mismatched`` (in both,
+        with different shapes; not loaded) keys, each in checkpoint or model
+        order.
+    """
+    if is_model_wrapper(model):
+        model = model.module
+    # Memory-mapped: only the key names and shapes are read here.
+    state = torch.load(
+        checkpoint, map_location='cpu', weights_only=True, mmap=True)
+    state = state.get('state_dict', state)
+    # DDP-saved names, as MMEngine's loader strips them.
+    state = {re.sub(r'^module\.', '', k): v for k, v in state.items()}
+    own = model.state_dict()
+    mismatched = [
+        k for k, v in state.items()
+        if k in own and tuple(v.shape) != tuple(own[k].shape)
+    ]
+    return dict(
+        loaded=[k for k in state if k in own and k not in mismatched],
+        unexpected=[k for k in state if k not in own],
+        missing=[k for k in own if k not in state],
+        mismatched=mismatched)
+
+
+def format_key_report(report: Dict[str, List[str]], checkpoint: str) -> str:
+    """A few lines on what a non-strict load of ``checkpoint`` keeps and
+    drops, keys grouped by module (see :func:`checkpoint_key_report`)."""
+    loaded = len(report['loaded'])
+    total = loaded + len(report['unexpected']) + len(report['mismatched'])
+    lines = [f'Checkpoint {checkpoint}: {loaded} of {total} tensors match '
+             'the model']
+    for name, meaning in (
+        ('unexpected', 'in the checkpoint only, ignored'),
+        ('missing', 'in the model only, left at their initial values'),
+        ('mismatched', 'shapes differ, left at their initial values'),
+    ):
+        keys = report[name]
+        if keys:
+            lines.append(f'  {len(keys)} {name} keys ({meaning}): '
+                         f'{_summarise_keys(keys)}')
+    return '\n'.join(lines)

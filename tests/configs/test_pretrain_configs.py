@@ -54,7 +54,7 @@ def test_config_names_the_paper_recipe(cfg):
         'data/webvid/annotations/train.json'
     assert cc3m.dataset.ann_file == 'data/cc3m/annotations/train.json'
     assert cfg.val_dataloader.dataset.ann_file == \
-        'data/msrvtt/annotations/test.json'
+        'data/msrvtt/annotations/test_1k.json'
     steps = pipelines(cfg)
     assert [t.type for t in steps['cc3m']][0] == 'LoadImageAsClip'
     sample_frames = [t for t in steps['webvid'] if t.type == 'SampleFrames']

@@ -7,7 +7,7 @@ optimistic (or index-order) tie-break would give a collapsed model, whose
 embeddings are all equal, R@1 = 100%; the pessimistic rule gives it the
 worst rank, at or below chance, so a collapse can never pass for success.
 """
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -17,6 +17,7 @@ from clover.registry import METRICS
 
 # Text rows compared at once: bounds the (chunk, num_videos) temporaries.
 DEFAULT_CHUNK_SIZE = 4096
+SCORING_MODES = ('dual', 'dsl')
 
 
 def _check_scores(scores: torch.Tensor, text_to_video: torch.Tensor) -> None:
@@ -94,6 +95,32 @@ def v2t_ranks(scores: torch.Tensor,
     return 1 + num_at_least_best - own_at_best
 
 
+def dual_softmax_scores(scores: torch.Tensor, temperature: float
+                        ) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Dual softmax (DSL) re-scoring of a text-video similarity matrix.
+
+    DSL (Cheng et al., 2021, "Improving video-text retrieval by multi-stream
+    corpus alignment and dual softmax loss") multiplies each similarity by a
+    prior computed along the *other* axis than the one being ranked: for
+    text-to-video, ``s'[t, v] = s[t, v] * softmax_t'(s[t', v] / T)[t]``
+    (how strongly video ``v`` prefers text ``t`` among all query texts);
+    for video-to-text the softmax runs over the videos of text ``t``. It is
+    transductive: every score depends on the whole test query set.
+
+    Args:
+        scores (Tensor): ``(N_t, N_v)`` similarities (cosines).
+        temperature (float): Softmax temperature ``T`` of the prior.
+
+    Returns:
+        tuple[Tensor, Tensor]: ``(N_t, N_v)`` scores for text-to-video and
+        for video-to-text ranking.
+    """
+    logits = scores / temperature
+    t2v = scores * torch.softmax(logits, dim=0)
+    v2t = scores * torch.softmax(logits, dim=1)
+    return t2v, v2t
+
+
 def recall_summary(ranks: torch.Tensor,
                    ks: Sequence[int] = (1, 5, 10)) -> Dict[str, float]:
     """Recall at k (in %), median and mean rank of 1-based ranks.
@@ -125,17 +152,24 @@ class RetrievalMetric(BaseMetric):
     video among all videos; video-to-text counts a hit for any of the
     video's captions. Ties are broken pessimistically (see the module doc).
 
-    Keys (``dual`` is :attr:`scoring`): ``dual/t2v/R@1``, ``R@5``,
+    Keys for the dual-encoder scores: ``dual/t2v/R@1``, ``R@5``,
     ``R@10`` (in %), ``dual/t2v/MdR``, ``dual/t2v/MnR``, the same under
     ``dual/v2t/``, ``dual/t2v/chance_R@1`` (100 / num_videos),
     ``dual/v2t/chance_R@1`` (expected R@1 of a random ranking: the mean over
     videos of K / num_texts, in %; it works out to 100 / num_videos too),
-    ``dual/num_videos``, ``dual/num_texts``.
+    ``dual/num_videos``, ``dual/num_texts``. Each further scoring mode
+    reports the same keys under its own name (``dsl/t2v/R@1``, ...), so
+    post-processed numbers are never mixed into ``dual/``.
 
     Args:
-        scoring (str): How text-video scores are computed. Only ``'dual'``
-            (cosine of the dual-encoder embeddings) exists. Defaults to
-            ``'dual'``.
+        scoring (str or Sequence[str]): Scoring modes to report, any of
+            ``'dual'`` (cosine of the dual-encoder embeddings, Clover's
+            protocol) and ``'dsl'`` (dual softmax re-scoring of those
+            cosines, see :func:`dual_softmax_scores`; opt-in, as
+            InternVideo reports it). Defaults to ``('dual', )``.
+        dsl_temperature (float): Temperature of the DSL prior over cosine
+            similarities; 0.01 is CLIP's logit scale of 100. Defaults to
+            0.01.
         chunk_size (int): Text rows ranked at once. Defaults to 4096.
         collect_device (str): Device used to gather results across ranks,
             ``'cpu'`` or ``'gpu'``. Defaults to ``'cpu'``.
@@ -147,7 +181,8 @@ class RetrievalMetric(BaseMetric):
     default_prefix: Optional[str] = ''
 
     def __init__(self,
-                 scoring: str = 'dual',
+                 scoring: Union[str, Sequence[str]] = ('dual', ),
+                 dsl_temperature: float = 0.01,
                  chunk_size: int = DEFAULT_CHUNK_SIZE,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
@@ -156,10 +191,17 @@ class RetrievalMetric(BaseMetric):
             collect_device=collect_device,
             prefix=prefix,
             collect_dir=collect_dir)
-        if scoring != 'dual':
+        scoring = (scoring, ) if isinstance(scoring, str) else tuple(scoring)
+        unknown = [mode for mode in scoring if mode not in SCORING_MODES]
+        if not scoring or unknown or len(set(scoring)) != len(scoring):
             raise ValueError(
-                f"RetrievalMetric: scoring must be 'dual', got {scoring!r}.")
+                f'RetrievalMetric: scoring must be distinct modes out of '
+                f'{SCORING_MODES}, got {scoring!r}.')
+        if dsl_temperature <= 0:
+            raise ValueError('RetrievalMetric: dsl_temperature must be > 0, '
+                             f'got {dsl_temperature}.')
         self.scoring = scoring
+        self.dsl_temperature = dsl_temperature
         self.chunk_size = chunk_size
         self._dataset_size: Optional[int] = None
 
@@ -248,18 +290,33 @@ class RetrievalMetric(BaseMetric):
         text_to_video = torch.repeat_interleave(
             torch.arange(len(gallery)), texts_per_video)
         scores = texts @ videos.T
+        metrics = {}
+        for mode in self.scoring:
+            if mode == 'dsl':
+                t2v_scores, v2t_scores = dual_softmax_scores(
+                    scores, self.dsl_temperature)
+            else:
+                t2v_scores = v2t_scores = scores
+            metrics.update(
+                self._rank_metrics(mode, t2v_scores, v2t_scores,
+                                   text_to_video, texts_per_video))
+        return metrics
 
-        num_videos, num_texts = len(gallery), len(texts)
+    def _rank_metrics(self, mode: str, t2v_scores: torch.Tensor,
+                      v2t_scores: torch.Tensor, text_to_video: torch.Tensor,
+                      texts_per_video: torch.Tensor) -> Dict[str, float]:
+        """The keys of one scoring mode, from its ``(N_t, N_v)`` scores."""
+        num_texts, num_videos = t2v_scores.shape
         metrics = {}
         for direction, ranks in (
-            ('t2v', t2v_ranks(scores, text_to_video, self.chunk_size)),
-            ('v2t', v2t_ranks(scores, text_to_video, self.chunk_size)),
+            ('t2v', t2v_ranks(t2v_scores, text_to_video, self.chunk_size)),
+            ('v2t', v2t_ranks(v2t_scores, text_to_video, self.chunk_size)),
         ):
             for name, value in recall_summary(ranks).items():
-                metrics[f'{self.scoring}/{direction}/{name}'] = value
-        metrics[f'{self.scoring}/t2v/chance_R@1'] = 100.0 / num_videos
-        metrics[f'{self.scoring}/v2t/chance_R@1'] = (
+                metrics[f'{mode}/{direction}/{name}'] = value
+        metrics[f'{mode}/t2v/chance_R@1'] = 100.0 / num_videos
+        metrics[f'{mode}/v2t/chance_R@1'] = (
             100.0 * texts_per_video.double().mean().item() / num_texts)
-        metrics[f'{self.scoring}/num_videos'] = num_videos
-        metrics[f'{self.scoring}/num_texts'] = num_texts
+        metrics[f'{mode}/num_videos'] = num_videos
+        metrics[f'{mode}/num_texts'] = num_texts
         return metrics

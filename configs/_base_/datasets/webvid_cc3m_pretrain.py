@@ -88,7 +88,7 @@ val_dataloader = dict(
     collate_fn=dict(type='pseudo_collate'),
     dataset=dict(
         type=dataset_type,
-        ann_file='data/msrvtt/annotations/test.json',
+        ann_file='data/msrvtt/annotations/test_1k.json',
         data_prefix=dict(video='data/msrvtt/videos'),
         pipeline=msrvtt_test_pipeline,
         test_mode=True))

@@ -8,6 +8,7 @@ import torch.nn.functional as F
 
 from clover.evaluation.metrics import (RetrievalMetric, recall_summary,
                                        t2v_ranks, v2t_ranks)
+from clover.evaluation.metrics.retrieval_metric import dual_softmax_scores
 from clover.registry import METRICS
 from clover.structures import VideoTextDataSample
 
@@ -194,6 +195,10 @@ def test_bad_samples_fail_clearly():
         ])
     with pytest.raises(ValueError, match='scoring'):
         RetrievalMetric(scoring='fusion')
+    with pytest.raises(ValueError, match='scoring'):
+        RetrievalMetric(scoring=('dual', 'dual'))
+    with pytest.raises(ValueError, match='dsl_temperature'):
+        RetrievalMetric(scoring=('dual', 'dsl'), dsl_temperature=0)
 
 
 def test_collapsed_model_scores_at_most_chance():
@@ -214,3 +219,63 @@ def test_collapsed_model_scores_at_most_chance():
     assert metrics['dual/t2v/MdR'] == num_videos
     # A video's best caption ties with the 38 captions of other videos.
     assert metrics['dual/v2t/MdR'] == 2 * num_videos - 1
+
+
+def test_dual_softmax_scores_by_hand():
+    # 2 texts x 2 videos, temperature 1. Column 0 holds (1, 0): the softmax
+    # over texts is (e, 1) / (e + 1); column 1 holds (0, 1) likewise.
+    scores = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
+    e = torch.e
+    t2v, v2t = dual_softmax_scores(scores, temperature=1.0)
+    torch.testing.assert_close(
+        t2v, torch.tensor([[e / (e + 1), 0.0], [0.0, e / (e + 1)]]))
+    # A 2 x 3 case where the prior reorders a text's ranking: text 0 likes
+    # video 1 best (0.6 vs 0.5), but video 1 prefers text 1 much more.
+    scores = torch.tensor([[0.5, 0.6, 0.1], [0.1, 0.9, 0.2]])
+    t2v, v2t = dual_softmax_scores(scores, temperature=0.1)
+    prior_t2v = torch.exp(scores / 0.1) / torch.exp(scores / 0.1).sum(
+        0, keepdim=True)
+    prior_v2t = torch.exp(scores / 0.1) / torch.exp(scores / 0.1).sum(
+        1, keepdim=True)
+    torch.testing.assert_close(t2v, scores * prior_t2v)
+    torch.testing.assert_close(v2t, scores * prior_v2t)
+    # By hand: 0.5 * e^4 / (e^4 + e^0) = 0.4910 beats
+    # 0.6 * e^-3 / (1 + e^-3) = 0.0284 (softmax(6, 9) = 1 / (1 + e^3)).
+    assert t2v[0, 0] == pytest.approx(0.5 / (1 + e**-4), rel=1e-5)
+    assert t2v[0, 1] == pytest.approx(0.6 / (1 + e**3), rel=1e-5)
+    assert scores[0].argmax() == 1 and t2v[0].argmax() == 0
+
+
+def test_dsl_is_reported_under_its_own_keys():
+    """The same gallery ranked with DSL: ``dual/`` keys are unchanged and
+    ``dsl/`` keys equal the naive ranks of the hand-built DSL matrix."""
+    videos, texts = make_gallery(9, seed=2)
+    both = RetrievalMetric(scoring=('dual', 'dsl'), dsl_temperature=0.05)
+    dual_only = RetrievalMetric()
+    for i in range(9):
+        for metric in (both, dual_only):
+            metric.process(None, [as_sample(i, videos[i], texts[i], False)])
+    metrics = both.compute_metrics(both.results)
+    assert {k for k in metrics if k.startswith('dual/')} == set(
+        dual_only.compute_metrics(dual_only.results))
+    for key, value in dual_only.compute_metrics(dual_only.results).items():
+        assert metrics[key] == value
+
+    text_to_video = [i for i, t in enumerate(texts) for _ in range(len(t))]
+    scores = torch.cat(texts) @ videos.T
+    weights = torch.exp(scores / 0.05)
+    t2v_scores = scores * weights / weights.sum(0, keepdim=True)
+    v2t_scores = scores * weights / weights.sum(1, keepdim=True)
+    expected_t2v = recall_summary(
+        torch.tensor(naive_t2v_ranks(t2v_scores, text_to_video)))
+    expected_v2t = recall_summary(
+        torch.tensor(naive_v2t_ranks(v2t_scores, text_to_video)))
+    for name, value in expected_t2v.items():
+        assert metrics[f'dsl/t2v/{name}'] == pytest.approx(value), name
+    for name, value in expected_v2t.items():
+        assert metrics[f'dsl/v2t/{name}'] == pytest.approx(value), name
+    assert metrics['dsl/num_videos'] == 9
+    # The prior does change the ranking on this gallery (else the test
+    # could not tell DSL from dual).
+    assert any(metrics[f'dsl/t2v/{k}'] != metrics[f'dual/t2v/{k}']
+               for k in ('R@1', 'MnR'))

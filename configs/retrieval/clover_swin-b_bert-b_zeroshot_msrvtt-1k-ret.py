@@ -1,0 +1,25 @@
+# Zero-shot MSR-VTT 1k-A text-to-video retrieval of a pre-trained Clover
+# (clover_method.md §4.2): dual-encoder cosine, 32 centre-cropped frames.
+# Texts are cut at 30 tokens, as in the official pre-training's zero-shot
+# evaluation (the fine-tuned test uses 25). Test only:
+#
+#     python tools/test.py \
+#         configs/retrieval/clover_swin-b_bert-b_zeroshot_msrvtt-1k-ret.py \
+#         work_dirs/clover_webvid_cc3m/epoch_40.pth
+#
+# The checkpoint loads non-strictly: the pre-training-only weights (fusion,
+# MLM and fused heads, the video mask token) are reported and left out.
+_base_ = [
+    '../_base_/models/clover_retrieval_swin-b_bert-b.py',
+    '../_base_/datasets/msrvtt_retrieval.py', '../_base_/default_runtime.py'
+]
+
+test_pipeline = [
+    dict(step, max_length=30) if step['type'] == 'TokenizeText' else step
+    for step in _base_.test_pipeline
+]
+test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_cfg = dict(type='TestLoop')
+train_dataloader = None
+val_dataloader = None
+val_evaluator = None
