@@ -115,12 +115,12 @@ def tiny_model_cfg(cfg):
 
 
 def tiny_cc3m_pipeline(cfg):
-    """The config's CC3M pipeline at 16 px with the MiniLM tokenizer and a
+    """The config's CC3M pipeline cropping to 16 px with the MiniLM tokenizer and a
     2 x 2 mask grid."""
     steps = copy.deepcopy(cfg.train_cfg.other_dataloaders[0].dataset.pipeline)
     for step in steps:
-        if step.type == 'Resize':
-            step.scale = (16, 16)
+        if step.type == 'RandomResizedCrop':
+            step.output_size = 16
         elif step.type == 'SemanticTextMasking':
             step.update(tokenizer=MINILM_DIR, candidates='precomputed')
         elif step.type == 'BlockMaskGenerator':

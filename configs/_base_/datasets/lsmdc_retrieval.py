@@ -18,9 +18,11 @@ train_pipeline = [
     # TSN sampling: a random frame from each of train_frames segments.
     dict(type='SampleFrames', num_frames=train_frames),
     dict(type='VideoDecode'),
-    dict(type='Resize', scale=(-1, 256)),
-    dict(type='RandomResizedCrop', area_range=(0.08, 1.0)),
-    dict(type='Resize', scale=(input_size, input_size), keep_ratio=False),
+    # The official Resize(short side 256) -> RandomResizedCrop -> Resize(224)
+    # as one step: the same crops, only the box resized, once.
+    dict(
+        type='RandomResizedCrop', area_range=(0.08, 1.0),
+        output_size=input_size),
     # No flip, as in the official LSMDC recipe.
     dict(type='SampleCaptions', num_captions=1),
     dict(

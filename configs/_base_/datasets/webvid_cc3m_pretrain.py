@@ -16,7 +16,8 @@ input_size = 224
 max_text_length = 30
 
 # Shared by both sources after the frames are loaded. The box is cropped
-# from the short-side-256 video frames, or from the original image.
+# from the decoded video frames or the original image (in the proportions
+# of the official short-side-256 frames) and resized to 224 in one step.
 text_and_mask_steps = [
     dict(type='SampleCaptions', num_captions=1),
     dict(
@@ -32,18 +33,19 @@ webvid_pipeline = [
     dict(type='VideoInit'),
     dict(type='SampleFrames', num_frames=8),  # TSN: a random frame/segment
     dict(type='VideoDecode'),
-    dict(type='Resize', scale=(-1, 256)),
-    dict(type='RandomResizedCrop', area_range=(0.08, 1.0)),
-    dict(type='Resize', scale=(input_size, input_size), keep_ratio=False),
+    # The official Resize(short side 256) -> RandomResizedCrop -> Resize(224)
+    # as one step: the same crops, only the box resized, once.
+    dict(
+        type='RandomResizedCrop', area_range=(0.08, 1.0),
+        output_size=input_size),
     # No flip: captions may say left or right.
 ] + text_and_mask_steps
 cc3m_pipeline = [
     dict(type='LoadImageAsClip'),
-    dict(type='RandomResizedCrop', area_range=(0.08, 1.0)),
     dict(
-        type='Resize',
-        scale=(input_size, input_size),
-        keep_ratio=False,
+        type='RandomResizedCrop',
+        area_range=(0.08, 1.0),
+        output_size=input_size,
         interpolation='bicubic'),
 ] + text_and_mask_steps
 msrvtt_test_pipeline = [
