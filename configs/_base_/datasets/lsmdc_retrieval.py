@@ -3,13 +3,11 @@
 # public test set (tools/data/lsmdc/README.md). The validation split is
 # several times the size of the test set: raise train_cfg.val_interval if
 # evaluating it every epoch costs too much.
-dataset_type = 'VideoTextRetrievalDataset'
+_base_ = ['./retrieval_common.py']
+
 data_root = 'data/lsmdc'
-tokenizer_dir = 'data/pretrained/bert-base-uncased'
 clips_per_gpu = 16
-input_size = 224
 train_frames = 8
-test_frames = 32
 train_text_length = 40
 test_text_length = 40
 
@@ -22,60 +20,37 @@ train_pipeline = [
     # as one step: the same crops, only the box resized, once.
     dict(
         type='RandomResizedCrop', area_range=(0.08, 1.0),
-        output_size=input_size),
+        output_size=_base_.input_size),
     # No flip, as in the official LSMDC recipe.
     dict(type='SampleCaptions', num_captions=1),
     dict(
         type='TokenizeText',
-        tokenizer=tokenizer_dir,
+        tokenizer=_base_.tokenizer_dir,
         max_length=train_text_length),
     dict(type='PackVideoTextInputs'),
 ]
-# 32 evenly spaced frames (16 temporal tokens), centre crop 224, all
-# captions of each video.
-test_pipeline = [
-    dict(type='VideoInit'),
-    dict(type='SampleFrames', num_frames=test_frames, test_mode=True),
-    dict(type='VideoDecode'),
-    dict(type='Resize', scale=(-1, input_size)),
-    dict(type='CenterCrop', crop_size=input_size),
+test_pipeline = _base_.test_pipeline + [
     dict(type='SampleCaptions', num_captions=None),
     dict(
         type='TokenizeText',
-        tokenizer=tokenizer_dir,
+        tokenizer=_base_.tokenizer_dir,
         max_length=test_text_length),
     dict(type='PackVideoTextInputs'),
 ]
 
 train_dataloader = dict(
     batch_size=clips_per_gpu,
-    num_workers=8,
-    persistent_workers=True,
-    # Every step contrasts a full batch: no short batch at an epoch's end.
-    drop_last=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='pseudo_collate'),
     dataset=dict(
-        type=dataset_type,
         ann_file=f'{data_root}/annotations/train.json',
         data_prefix=dict(video=f'{data_root}/videos'),
         pipeline=train_pipeline))
 test_dataloader = dict(
-    batch_size=8,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
     dataset=dict(
-        type=dataset_type,
         ann_file=f'{data_root}/annotations/test.json',
         data_prefix=dict(video=f'{data_root}/videos'),
-        pipeline=test_pipeline,
-        test_mode=True))
+        pipeline=test_pipeline))
 val_dataloader = dict(
     test_dataloader,
     dataset=dict(
         test_dataloader['dataset'],
         ann_file=f'{data_root}/annotations/val.json'))
-test_evaluator = dict(type='RetrievalMetric')
-val_evaluator = test_evaluator

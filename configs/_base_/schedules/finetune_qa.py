@@ -17,6 +17,8 @@
 # As in the official (mmcv) optimizer constructor, a parameter matched by a
 # custom key gets that key's settings only: the QA head's biases and
 # LayerNorm keep the full weight decay.
+_base_ = ['./adamw_common.py']
+
 max_epochs = 20
 warmup_epochs = 2
 base_lr = 1.2e-5
@@ -26,16 +28,8 @@ optim_wrapper = dict(
     # fp16 hook. `--cfg-options optim_wrapper.type=OptimWrapper` trains in
     # fp32 (e.g. on CPU).
     type='AmpOptimWrapper',
-    optimizer=dict(
-        type='AdamW',
-        lr=base_lr,
-        betas=(0.9, 0.98),
-        eps=1e-8,
-        weight_decay=0.01),
-    paramwise_cfg=dict(
-        norm_decay_mult=0.,
-        bias_decay_mult=0.,
-        custom_keys={'qa_head': dict(lr_mult=10.)}),
+    optimizer=dict(lr=base_lr, weight_decay=0.01),
+    paramwise_cfg=dict(custom_keys={'qa_head': dict(lr_mult=10.)}),
     clip_grad=dict(max_norm=50.))
 param_scheduler = [
     dict(
@@ -56,4 +50,3 @@ param_scheduler = [
 ]
 train_cfg = dict(
     type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=1)
-test_cfg = dict(type='TestLoop')

@@ -14,6 +14,8 @@
 # This file holds the 100-epoch (10 warm-up) MSR-VTT schedule; leaves with
 # other lengths rebuild train_cfg and param_scheduler from max_epochs and
 # warmup_epochs.
+_base_ = ['./adamw_common.py']
+
 max_epochs = 100
 warmup_epochs = 10
 base_lr = 1.2e-5
@@ -22,15 +24,8 @@ base_lr = 1.2e-5
 # official configs (DiDeMo's trains without it).
 optim_wrapper = dict(
     type='OptimWrapper',
-    optimizer=dict(
-        type='AdamW',
-        lr=base_lr,
-        betas=(0.9, 0.98),
-        eps=1e-8,
-        weight_decay=0.01),
+    optimizer=dict(lr=base_lr, weight_decay=0.01),
     paramwise_cfg=dict(
-        norm_decay_mult=0.,
-        bias_decay_mult=0.,
         custom_keys={'relative_position_bias_table': dict(decay_mult=0.)}),
     clip_grad=dict(max_norm=5.))
 # As mmcv's CosineAnnealing(by_epoch=True) with an iteration-wise linear
@@ -55,4 +50,3 @@ param_scheduler = [
 train_cfg = dict(
     type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=1)
 val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')

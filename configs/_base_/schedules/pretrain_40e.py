@@ -4,6 +4,8 @@
 # gradient clipping at 15. Scheduler epochs are converted to iterations, so
 # the lr moves every step; with MultiSourceTrainLoop an epoch's iterations
 # count the batches of every source.
+_base_ = ['./adamw_common.py']
+
 max_epochs = 40
 warmup_epochs = 4
 base_lr = 5e-5
@@ -13,15 +15,8 @@ optim_wrapper = dict(
     # GPUs with bf16 (A100, H100) `dtype='bfloat16'` needs no loss scaling.
     type='AmpOptimWrapper',
     loss_scale='dynamic',
-    optimizer=dict(
-        type='AdamW',
-        lr=base_lr,
-        betas=(0.9, 0.98),
-        eps=1e-8,
-        weight_decay=0.005),
+    optimizer=dict(lr=base_lr, weight_decay=0.005),
     paramwise_cfg=dict(
-        norm_decay_mult=0.,
-        bias_decay_mult=0.,
         custom_keys={'relative_position_bias_table': dict(decay_mult=0.)}),
     clip_grad=dict(max_norm=15.))
 param_scheduler = [
@@ -42,4 +37,3 @@ param_scheduler = [
         convert_to_iter_based=True),
 ]
 val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')

@@ -1,0 +1,49 @@
+# The fine-tuning protocol shared by msrvtt_qa.py, msvd_qa.py, lsmdc_fib.py
+# and lsmdc_mc.py (clover_method.md §4.1): 8 frames in training and test,
+# test frames squashed to 224 x 224 without a crop, as the official test
+# pipelines do; train / val / test splits, with model selection on val (the
+# official code selected on test, clover_method.md §6.11). Those files set
+# the dataset, the annotations, the text steps and the evaluator's prefix.
+tokenizer_dir = 'data/pretrained/bert-base-uncased'
+num_frames = 8
+input_size = 224
+qa_meta_keys = ('video_id', 'video_index', 'question_id', 'answer',
+                'answer_label', 'question_type')
+
+# The frame steps; each task appends its text steps.
+train_pipeline = [
+    dict(type='VideoInit'),
+    dict(type='SampleFrames', num_frames=num_frames),
+    dict(type='VideoDecode'),
+    # The official Resize(short 256) -> RandomResizedCrop -> Resize(224)
+    # in one step; no flip (questions, sentences and captions may name left
+    # and right).
+    dict(
+        type='RandomResizedCrop',
+        area_range=(0.08, 1.0),
+        output_size=input_size),
+]
+test_pipeline = [
+    dict(type='VideoInit'),
+    dict(type='SampleFrames', num_frames=num_frames, test_mode=True),
+    dict(type='VideoDecode'),
+    dict(type='Resize', scale=(input_size, input_size), keep_ratio=False),
+]
+
+train_dataloader = dict(
+    batch_size=32,
+    num_workers=8,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    collate_fn=dict(type='pseudo_collate'))
+val_dataloader = dict(
+    batch_size=32,
+    num_workers=8,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='pseudo_collate'),
+    dataset=dict(test_mode=True))
+test_dataloader = val_dataloader
+val_evaluator = dict(type='VideoQAAccuracy')
+test_evaluator = val_evaluator
+val_cfg = dict(type='ValLoop')
