@@ -18,9 +18,8 @@ import re
 from typing import Dict, List
 
 from .common import ConversionError
-from .lsmdc_mc import TIME_COLUMNS, lsmdc_clip_video
-from .qa_utils import (get_text, progress, read_tsv, train_answer_vocab,
-                       unique_ids, write_splits)
+from .lsmdc_mc import TIME_COLUMNS, read_lsmdc_questions
+from .qa_utils import get_text, train_answer_vocab, write_splits
 
 DATASET_NAME = 'lsmdc_fib'
 VOCAB_SIZE = 908
@@ -50,24 +49,13 @@ def mask_blank(fill_in: str, path: str, where: str) -> str:
 
 def _read_split(path: str, video_ext: str, flat: bool,
                 lowercase_answers: bool) -> List[Dict]:
-    rows = read_tsv(path, f'LSMDC {osp.basename(path)}', FIELDNAMES)
-    clip_ids = [
-        get_text(row, 'clip_id', path, f'line {line_number}')
-        for line_number, row in rows
-    ]
     records = []
-    for (line_number, row), clip_id, question_id in progress(
-            zip(rows, clip_ids, unique_ids(clip_ids)),
-            osp.basename(path),
-            total=len(rows)):
-        where = f'line {line_number}'
+    for row, where, record in read_lsmdc_questions(path, FIELDNAMES,
+                                                   video_ext, flat):
         answer = get_text(row, 'blank', path, where)
         records.append(
             dict(
-                question_id=question_id,
-                video_id=clip_id,
-                video=lsmdc_clip_video(clip_id, video_ext, flat, path,
-                                       where),
+                record,
                 question=mask_blank(
                     get_text(row, 'fill_in', path, where), path, where),
                 answer=answer.lower() if lowercase_answers else answer))

@@ -19,7 +19,7 @@ model scores each candidate on its own. Videos are stored per movie:
 ``_<start>-<end>`` suffix.
 """
 import os.path as osp
-from typing import Dict, List
+from typing import Dict, Iterator, List, Sequence, Tuple
 
 from .common import ConversionError
 from .qa_utils import (get_index, get_text, progress, read_tsv, unique_ids,
@@ -63,32 +63,46 @@ def lsmdc_clip_video(clip_id: str, video_ext: str, flat: bool, path: str,
     return f'{movie}/{clip_id}{video_ext}'
 
 
-def _read_split(path: str, split: str, video_ext: str,
-                flat: bool) -> List[Dict]:
-    fieldnames = ('clip_id', ) + TIME_COLUMNS + SENTENCE_COLUMNS
-    if split == 'test':
-        fieldnames += ('answer_index', )
+def read_lsmdc_questions(path: str, fieldnames: Sequence[str],
+                         video_ext: str, flat: bool
+                         ) -> Iterator[Tuple[Dict, str, Dict]]:
+    """Read an LSMDC question file (one question per line, keyed by clip).
+
+    Yields, with a progress bar, each line's columns, where it is (for error
+    messages) and the record's common fields: ``question_id`` (the clip id,
+    with ``#1``, ``#2``... on its later lines), ``video_id`` and ``video``.
+    """
     rows = read_tsv(path, f'LSMDC {osp.basename(path)}', fieldnames)
     clip_ids = [
         get_text(row, 'clip_id', path, f'line {line_number}')
         for line_number, row in rows
     ]
-    records = []
     for (line_number, row), clip_id, question_id in progress(
             zip(rows, clip_ids, unique_ids(clip_ids)),
             osp.basename(path),
             total=len(rows)):
         where = f'line {line_number}'
+        yield row, where, dict(
+            question_id=question_id,
+            video_id=clip_id,
+            video=lsmdc_clip_video(clip_id, video_ext, flat, path, where))
+
+
+def _read_split(path: str, split: str, video_ext: str,
+                flat: bool) -> List[Dict]:
+    fieldnames = ('clip_id', ) + TIME_COLUMNS + SENTENCE_COLUMNS
+    if split == 'test':
+        fieldnames += ('answer_index', )
+    records = []
+    for row, where, record in read_lsmdc_questions(path, fieldnames,
+                                                   video_ext, flat):
         answer_index = 0
         if split == 'test':
             answer_index = get_index(
                 row, 'answer_index', path, where, NUM_CANDIDATES, first=1)
         records.append(
             dict(
-                question_id=question_id,
-                video_id=clip_id,
-                video=lsmdc_clip_video(clip_id, video_ext, flat, path,
-                                       where),
+                record,
                 question='',
                 candidates=[
                     get_text(row, column, path, where)
