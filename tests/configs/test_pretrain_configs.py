@@ -115,8 +115,8 @@ def tiny_model_cfg(cfg):
 
 
 def tiny_cc3m_pipeline(cfg):
-    """The config's CC3M pipeline cropping to 16 px with the MiniLM tokenizer and a
-    2 x 2 mask grid."""
+    """The config's CC3M pipeline cropping to 16 px, with the MiniLM
+    tokenizer and a 2 x 2 mask grid."""
     steps = copy.deepcopy(cfg.train_cfg.other_dataloaders[0].dataset.pipeline)
     for step in steps:
         if step.type == 'RandomResizedCrop':

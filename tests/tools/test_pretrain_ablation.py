@@ -92,7 +92,8 @@ EXPECTED = {
 def test_row_switches_exactly_its_loss_terms(row):
     model = tiny_model(row_config(row))
     losses = model.loss(random_inputs())
-    assert {key for key in losses if key.startswith('loss')} == EXPECTED[row][0]
+    loss_keys = {key for key in losses if key.startswith('loss')}
+    assert loss_keys == EXPECTED[row][0]
     sum(value for key, value in losses.items()
         if key.startswith('loss')).backward()
 

@@ -101,7 +101,8 @@ def run_row(name: str, config: str, epochs: int, work_root: str) -> Dict:
     options = format_overrides({**schedule_overrides(epochs), **overrides})
     start = time.perf_counter()
     run_tool(['tools/train.py', config, '--work-dir', work_dir,
-              '--cfg-options', *options], osp.join(work_root, f'{name}_train.log'))
+              '--cfg-options', *options],
+             osp.join(work_root, f'{name}_train.log'))
     checkpoint = osp.join(work_dir, f'epoch_{epochs}.pth')
     metrics = json.loads(
         run_tool(['tools/test.py', config, checkpoint, '--work-dir', work_dir,

@@ -644,7 +644,8 @@ def main() -> None:
           f" train/val/test videos ({args.num_frames} frames, "
           f'{args.size}x{args.size}, {args.fps:g} fps), '
           f"{summary['captions']} captions"
-          + (f", {summary['images']} still images" if args.still_frames else '')
+          + (f", {summary['images']} still images"
+             if args.still_frames else '')
           + f' -> {args.out_dir} '
 
           f'in {seconds:.1f} s')

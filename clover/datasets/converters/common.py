@@ -23,7 +23,8 @@ def require_file(path: str, what: str) -> str:
 
     Args:
         path (str): The file to check.
-        what (str): What the file is, e.g. ``'MSR-VTT train_val_videodatainfo.json'``.
+        what (str): What the file is, e.g.
+            ``'MSR-VTT train_val_videodatainfo.json'``.
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'{what} not found: {path!r}')
