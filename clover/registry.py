@@ -21,6 +21,10 @@ from mmengine.registry import OPTIMIZERS as MMENGINE_OPTIMIZERS
 from mmengine.registry import PARAM_SCHEDULERS as MMENGINE_PARAM_SCHEDULERS
 from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
+from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
+from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
+from mmengine.registry import \
+    WEIGHT_INITIALIZERS as MMENGINE_WEIGHT_INITIALIZERS
 from mmengine.registry import Registry
 
 # Runners and loops.
@@ -64,9 +68,20 @@ MODELS = Registry('model', parent=MMENGINE_MODELS, locations=['clover.models'])
 MODEL_WRAPPERS = Registry(
     'model_wrapper', parent=MMENGINE_MODEL_WRAPPERS, locations=['clover.models'])
 TOKENIZERS = Registry('tokenizer', locations=['clover.models.text_encoders'])
+WEIGHT_INITIALIZERS = Registry(
+    'weight initializer',
+    parent=MMENGINE_WEIGHT_INITIALIZERS,
+    locations=['clover.models'])
 
 # Evaluation.
 METRICS = Registry(
     'metric', parent=MMENGINE_METRICS, locations=['clover.evaluation'])
 EVALUATOR = Registry(
     'evaluator', parent=MMENGINE_EVALUATOR, locations=['clover.evaluation'])
+
+# Visualization: MMEngine's Visualizer and backends, found from the clover
+# scope (without these children MMEngine falls back with a warning).
+VISUALIZERS = Registry(
+    'visualizer', parent=MMENGINE_VISUALIZERS, locations=['clover.engine'])
+VISBACKENDS = Registry(
+    'vis_backend', parent=MMENGINE_VISBACKENDS, locations=['clover.engine'])

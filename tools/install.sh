@@ -27,30 +27,47 @@ assert os.path.samefile(os.path.dirname(os.path.dirname(clover.__file__)), '$rep
 ") 2>/dev/null; then
     exit 0
 fi
-echo "[install] installing Clover and its dependencies into $($PY -c 'import sys; print(sys.prefix)')"
+mkdir -p work_dirs
+LOG=work_dirs/install.log
+: > $LOG
+echo "[install] installing Clover into $($PY -c 'import sys; print(sys.prefix)') (pip's output: $LOG)"
+# One line per stage; pip's own output goes to the log, shown only on failure.
+stage() {
+    local name=$1
+    shift
+    if ! "$@" >>$LOG 2>&1; then
+        echo "[install] $name: FAILED; the end of $LOG:" >&2
+        tail -n 30 $LOG >&2
+        exit 1
+    fi
+    echo "[install] $name: done"
+}
 if ! $PY -c 'import torch' 2>/dev/null; then
     # On a machine of this project's kind this wheel is on disk (CPU build).
-    $PIP torch==2.13.0
+    stage "torch 2.13.0 (CPU)" $PIP torch==2.13.0
 fi
-$PIP -r requirements/runtime.txt
-$PIP --no-deps -r requirements/mminstall.txt
+stage "runtime dependencies" $PIP -r requirements/runtime.txt
+stage "OpenMMLab packages" $PIP --no-deps -r requirements/mminstall.txt
 if [[ $WITH_TESTS == 1 ]]; then
-    $PIP pytest
-    $PIP --no-deps -r requirements/tests.txt
-    $PIP -r requirements/optional.txt  # spaCy: semantic masking tests
+    stage "pytest" $PIP pytest
+    stage "test references and assets" $PIP --no-deps -r requirements/tests.txt
+    stage "spaCy tagger (semantic masking tests)" $PIP -r requirements/optional.txt
     # The ffmpeg command line writes the decoder tests' VP9, HEVC, variable
     # frame rate and rotated files (those tests skip without it).
     if ! command -v ffmpeg >/dev/null && command -v apt-get >/dev/null \
             && [[ $(id -u) == 0 ]]; then
-        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-            apt-get install -y -qq --no-install-recommends ffmpeg >/dev/null) \
-            || echo "[install] could not install ffmpeg; its tests will skip"
+        if (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+                apt-get install -y -qq --no-install-recommends ffmpeg) >>$LOG 2>&1; then
+            echo "[install] ffmpeg (Debian): done"
+        else
+            echo "[install] ffmpeg (Debian): could not install it; its tests will skip"
+        fi
     fi
 fi
-$PIP --no-deps --no-build-isolation -e .
+stage "clover (editable)" $PIP --no-deps --no-build-isolation -e .
 $PY - <<'PYEOF'
 import cv2, mmengine, torch, transformers, clover
-print(f'[install] torch {torch.__version__}, mmengine {mmengine.__version__}, '
+print(f'[install] ready: torch {torch.__version__}, mmengine {mmengine.__version__}, '
       f'transformers {transformers.__version__}, opencv {cv2.__version__}, clover {clover.__version__}')
 PYEOF
 echo "$stamp" > $stamp_file

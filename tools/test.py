@@ -7,12 +7,11 @@ import json
 import logging
 import os.path as osp
 
-from mmengine.logging import print_log
-
 from clover.engine.runner import destroy_dist
 from clover.utils import (add_common_args, build_runner, load_config,
                           parse_tool_args)
 from clover.utils.config import checkpoint_key_report, format_key_report
+from clover.utils.console import console_log
 
 
 def parse_args():
@@ -46,7 +45,7 @@ def apply_test_args(cfg, args):
 def main():
     args = parse_args()
     cfg = load_config(args.config, args.launcher, args.cfg_options,
-                      args.work_dir)
+                      args.work_dir, args.verbose)
     runner = build_runner(apply_test_args(cfg, args))
     if runner.rank == 0:
         report_checkpoint(runner.model, args.checkpoint)
@@ -66,9 +65,8 @@ def report_checkpoint(model, checkpoint):
     if not report['loaded']:
         raise ValueError(f'no weight of {checkpoint} matches the model '
                          f'{type(model).__name__}: wrong checkpoint?')
-    print_log(
+    console_log(
         format_key_report(report, checkpoint),
-        logger='current',
         level=logging.WARNING
         if report['missing'] or report['mismatched'] else logging.INFO)
 

@@ -41,7 +41,7 @@ def apply_train_args(cfg, args):
 def main():
     args = parse_args()
     cfg = load_config(args.config, args.launcher, args.cfg_options,
-                      args.work_dir)
+                      args.work_dir, args.verbose)
     runner = build_runner(apply_train_args(cfg, args))
     runner.train()
     destroy_dist()

@@ -1,4 +1,5 @@
 from .checkpoint import allow_mmengine_checkpoint_globals
+from .hooks import *  # noqa: F401,F403
 from .runner import *  # noqa: F401,F403
 
 # MMEngine's checkpoints hold a few non-tensor objects; allow exactly those so

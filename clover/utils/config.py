@@ -27,6 +27,11 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
         help='job launcher')
+    parser.add_argument(
+        '--verbose',
+        action='store_true',
+        help="MMEngine's full console log (console_mode='verbose') instead "
+        'of progress bars and metrics; the log file has everything anyway')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
@@ -41,7 +46,8 @@ def parse_tool_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
 def load_config(path: str,
                 launcher: str = 'none',
                 cfg_options: Optional[dict] = None,
-                work_dir: Optional[str] = None) -> Config:
+                work_dir: Optional[str] = None,
+                verbose: bool = False) -> Config:
     """Load a config and apply the tools' common command-line overrides.
 
     Args:
@@ -51,6 +57,7 @@ def load_config(path: str,
         cfg_options (dict, optional): ``--cfg-options`` overrides.
         work_dir (str, optional): ``--work-dir``; the config's own
             ``work_dir`` or ``./work_dirs/<config name>`` otherwise.
+        verbose (bool): ``--verbose``: set ``console_mode='verbose'``.
 
     Returns:
         Config: the merged config, with ``filename`` set to ``path``.
@@ -61,6 +68,8 @@ def load_config(path: str,
     cfg.launcher = launcher
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
+    if verbose:
+        cfg.console_mode = 'verbose'
     if work_dir is not None:
         cfg.work_dir = work_dir
     elif cfg.get('work_dir') is None:

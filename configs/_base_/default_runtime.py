@@ -20,6 +20,9 @@ log_processor = dict(type='LogProcessor', window_size=20, by_epoch=True)
 vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(type='Visualizer', vis_backends=vis_backends)
 log_level = 'INFO'
+# 'quiet': progress bars, metrics and warnings on the terminal, everything
+# else in the log file of the work dir; 'verbose': MMEngine's full console.
+console_mode = 'quiet'
 load_from = None
 resume = False
 randomness = dict(seed=0, deterministic=False)

@@ -1,11 +1,14 @@
 """MMEngine's Runner with distributed CPU (gloo) runs made to work."""
-from typing import Dict, Optional
+from typing import Dict, Optional, Union
 
 import torch
 import torch.distributed as dist
+from mmengine.logging import MMLogger
 from mmengine.runner import Runner
 
 from clover.registry import RUNNERS
+from ..hooks import ConsoleProgressHook
+from clover.utils.console import CONSOLE_MODES, make_console_quiet
 
 
 @RUNNERS.register_module()
@@ -17,7 +20,33 @@ class CloverRunner(Runner):
     process group and wraps the model in DDP with ``device_ids``; both fail
     for CPU processes. Here the gloo group is initialised directly and DDP is
     built with ``device_ids=None``. On CUDA machines nothing changes.
+
+    The console follows the config's ``console_mode``: ``'quiet'`` (the
+    default) shows progress bars, metrics and warnings and leaves every
+    other line to the log file in the work dir
+    (:mod:`clover.utils.console`); ``'verbose'`` is MMEngine's console.
     """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self._console_mode() == 'quiet':
+            self.register_hook(ConsoleProgressHook())
+
+    def _console_mode(self) -> str:
+        mode = self.cfg.get('console_mode', 'quiet')
+        if mode not in CONSOLE_MODES:
+            raise ValueError(f'console_mode must be one of {CONSOLE_MODES}, '
+                             f'got {mode!r}')
+        return mode
+
+    def build_logger(self,
+                     log_level: Union[int, str] = 'INFO',
+                     log_file: Optional[str] = None,
+                     **kwargs) -> MMLogger:
+        logger = super().build_logger(log_level, log_file, **kwargs)
+        if self._console_mode() == 'quiet':
+            make_console_quiet(logger)
+        return logger
 
     def setup_env(self, env_cfg: Dict) -> None:
         if (self.distributed and not dist.is_initialized()

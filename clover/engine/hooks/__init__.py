@@ -1,0 +1,3 @@
+from .console_hook import ConsoleProgressHook
+
+__all__ = ['ConsoleProgressHook']
