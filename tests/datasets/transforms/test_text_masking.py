@@ -92,6 +92,7 @@ def test_text_ids_identical_to_tokenize_text():
         results = SemanticTextMasking(MINILM_DIR,
                                       max_length,
                                       candidates='precomputed',
+                                      no_candidate='random',
                                       seed=0)(dict(text=texts,
                                                    mask_candidates=[[], [],
                                                                     []]))
@@ -203,7 +204,8 @@ def test_bert_80_10_10_proportions():
 
 
 def test_spacy_path_and_fallback_without_candidates():
-    transform = SemanticTextMasking(MINILM_DIR, candidates='spacy', seed=4)
+    transform = SemanticTextMasking(
+        MINILM_DIR, candidates='spacy', no_candidate='random', seed=4)
     results = transform(dict(text=[GUITAR] + ['very good!'] * 60))
     assert_consistent(results)
     # GUITAR: 5 candidates -> 2 of man/is/playing/guitar/stage (2..4, 6, 8).
@@ -218,6 +220,7 @@ def test_spacy_path_and_fallback_without_candidates():
 def test_fallback_on_punctuation_only_caption():
     transform = SemanticTextMasking(MINILM_DIR,
                                     candidates='precomputed',
+                                    no_candidate='random',
                                     seed=5)
     results = transform(dict(text=['!!!'] * 30, mask_candidates=[[]] * 30))
     assert_consistent(results)
@@ -240,12 +243,41 @@ def test_truncated_words_are_not_candidates(max_length, allowed):
     transform = SemanticTextMasking(MINILM_DIR,
                                     max_length,
                                     candidates='precomputed',
+                                    no_candidate='random',
                                     seed=6)
     results = transform(
         dict(text=[BOARDS] * 40, mask_candidates=[BOARDS_SPANS] * 40))
     assert_consistent(results)
     chosen = {masked_positions(labels) for labels in results['mlm_labels']}
     assert chosen == allowed
+
+
+def test_caption_without_candidates_is_not_masked_by_default(nlp):
+    # The official behaviour: no noun or verb, no mask, no MLM target.
+    transform = SemanticTextMasking(MINILM_DIR, candidates='spacy', seed=8)
+    results = transform(dict(text=['very good!', GUITAR]))
+    np.testing.assert_array_equal(results['masked_text_ids'][0],
+                                  results['text_ids'][0])
+    assert (results['mlm_labels'][0] == -100).all()
+    # A caption with candidates is still masked.
+    assert len(masked_positions(results['mlm_labels'][1])) == 2
+
+
+def test_random_word_selection_masks_any_whole_word():
+    # 'a man is playing a guitar on stage': 8 one-piece words at 1..8, so
+    # round(0.3 * 8) = 2 words per caption, drawn uniformly from all 8
+    # (the precomputed noun spans are ignored; 'a' and 'on' are drawn too).
+    transform = SemanticTextMasking(
+        MINILM_DIR, candidates='precomputed', word_selection='random', seed=9)
+    results = transform(
+        dict(text=[GUITAR] * 400, mask_candidates=[[[2, 5]]] * 400))
+    assert_consistent(results)
+    chosen = [masked_positions(labels) for labels in results['mlm_labels']]
+    assert {len(positions) for positions in chosen} == {2}
+    counts = np.bincount(np.concatenate(chosen), minlength=9)[1:]
+    assert counts.sum() == 800
+    # Each word is drawn with probability 2/8: 100 of 400 expected.
+    assert counts.min() > 60 and counts.max() < 140, counts
 
 
 def test_truncation_with_spacy_candidates(nlp):
@@ -344,6 +376,8 @@ def test_errors_name_the_field():
     (dict(mask_prob=1.5), ValueError),
     (dict(candidates='nltk'), ValueError),
     (dict(seed=1.5), TypeError),
+    (dict(word_selection='nouns'), ValueError),
+    (dict(no_candidate='error'), ValueError),
 ])
 def test_bad_arguments(kwargs, error):
     with pytest.raises(error):
