@@ -1,5 +1,6 @@
 """Shared fixtures: a tiny corpus, helpers to run the command-line tools in
 subprocesses, and a launcher of two gloo ranks."""
+import glob
 import json
 import os
 import os.path as osp
@@ -63,6 +64,19 @@ def _run_tool(args, env, timeout=300):
 @pytest.fixture(scope='session')
 def run_tool():
     return _run_tool
+
+
+def _run_log(work_dir):
+    """The full text log(s) a run wrote under ``work_dir`` (the console is
+    quiet: per-iteration lines and environment info go only to the log)."""
+    paths = sorted(glob.glob(osp.join(str(work_dir), '*', '*.log')))
+    assert paths, f'no run log under {work_dir}'
+    return '\n'.join(open(path).read() for path in paths)
+
+
+@pytest.fixture(scope='session')
+def run_log():
+    return _run_log
 
 
 @pytest.fixture(scope='session')

@@ -47,7 +47,7 @@ def write_config(project_dir, tiny_config, body):
 
 
 def test_user_loss_trains_through_custom_imports(user_project, tiny_config,
-                                                 run_tool):
+                                                 run_tool, run_log):
     project_dir, env = user_project
     config = write_config(project_dir, tiny_config, """
         custom_imports = dict(imports=['user_losses'],
@@ -56,11 +56,11 @@ def test_user_loss_trains_through_custom_imports(user_project, tiny_config,
         train_dataloader = dict(batch_size=8)
         train_cfg = dict(max_epochs=1)
     """)
-    proc = run_tool([
+    run_tool([
         sys.executable, 'tools/train.py', config, '--work-dir',
         str(project_dir / 'work')
     ], env)
-    log = proc.stdout + proc.stderr
+    log = run_log(project_dir / 'work')
     # The user's loss is what the runner optimised, for 2 iterations.
     steps = re.findall(r'Epoch\(train\) \[1\]\[(\d)/2\].*loss_user_hinge',
                        log)

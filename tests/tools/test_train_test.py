@@ -57,7 +57,7 @@ def test_train_then_test_prints_json_and_dumps(tmp_path, tool_env, run_tool,
     assert preds[0]['video_embedding'].shape == (8, )
 
 
-def test_resume_gives_identical_weights(tmp_path, train):
+def test_resume_gives_identical_weights(tmp_path, train, run_log):
     """2 epochs straight == the same run interrupted after epoch 1 and
     resumed with ``--resume`` (auto: the work dir's last checkpoint)."""
     straight = tmp_path / 'straight'
@@ -66,8 +66,8 @@ def test_resume_gives_identical_weights(tmp_path, train):
     resumed.mkdir()
     shutil.copy(straight / 'epoch_1.pth', resumed / 'epoch_1.pth')
     (resumed / 'last_checkpoint').write_text(str(resumed / 'epoch_1.pth'))
-    proc = train(resumed, '--resume')
-    assert 'resumed epoch: 1' in proc.stdout + proc.stderr
+    train(resumed, '--resume')
+    assert 'resumed epoch: 1' in run_log(resumed)
     a = weights(straight / 'epoch_2.pth')
     b = weights(resumed / 'epoch_2.pth')
     assert a.keys() == b.keys()
@@ -75,14 +75,14 @@ def test_resume_gives_identical_weights(tmp_path, train):
         assert torch.equal(a[key], b[key]), key
     # load_from (weights only, fresh optimiser) also loads under
     # weights_only=True.
-    proc = train(tmp_path / 'finetune', '--cfg-options',
-                 f'load_from={straight / "epoch_2.pth"}',
-                 'train_cfg.max_epochs=1')
-    assert 'Load checkpoint from' in proc.stdout + proc.stderr
+    train(tmp_path / 'finetune', '--cfg-options',
+          f'load_from={straight / "epoch_2.pth"}', 'train_cfg.max_epochs=1')
+    assert 'Load checkpoint from' in run_log(tmp_path / 'finetune')
 
 
 def test_dist_train_two_processes_see_global_batch(tmp_path, tool_env,
-                                                   run_tool, tiny_config):
+                                                   run_tool, tiny_config,
+                                                   run_log):
     """Two gloo processes: both finish, and the contrastive loss reports
     the global batch (2 x 4) as its candidates."""
     env = dict(tool_env, PORT=str(29500 + (hash(str(tmp_path)) % 1000)))
@@ -90,7 +90,7 @@ def test_dist_train_two_processes_see_global_batch(tmp_path, tool_env,
         'bash', 'tools/dist_train.sh', tiny_config, '2', '--work-dir',
         str(tmp_path)
     ], env, timeout=600)
-    log = proc.stdout + proc.stderr
+    log = proc.stdout + proc.stderr + run_log(tmp_path)
     assert re.search(r'nce_global_batch: 8\.0000', log), log[-3000:]
     assert (tmp_path / 'epoch_2.pth').exists()
     # Both ranks ran to the end (each logs its rank in the env info).
