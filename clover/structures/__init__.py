@@ -1,3 +1,3 @@
-from .video_text_data_sample import VideoTextDataSample
+from .video_text_data_sample import VideoTextDataSample, sample_name
 
-__all__ = ['VideoTextDataSample']
+__all__ = ['VideoTextDataSample', 'sample_name']

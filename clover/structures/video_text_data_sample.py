@@ -1,6 +1,6 @@
 """The typed sample carrying texts, ids and answers from pipeline to metric."""
 import operator
-from typing import List, Optional, Union
+from typing import List, Optional, Sequence, Union
 
 import torch
 from mmengine.structures import BaseDataElement
@@ -31,6 +31,15 @@ class VideoTextDataSample(BaseDataElement):
       choice); ``text`` then holds one entry per candidate.
     - ``question_type`` (str, optional): e.g. ``'what'``, ``'who'`` for
       MSRVTT-QA, for per-type accuracy.
+
+    Ground truth (a data field, set by
+    :class:`~clover.datasets.transforms.PackVideoTextInputs` from the item's
+    ``answer_label`` or ``answer_index``; the heads' losses and the metrics
+    read it):
+
+    - ``gt_label`` (int): the index of the right answer class (open QA,
+      fill-in-the-blank; -1 when the answer is outside the vocabulary) or of
+      the right candidate (multiple choice).
 
     Fields set by the model in ``predict`` mode:
 
@@ -86,6 +95,18 @@ class VideoTextDataSample(BaseDataElement):
         del self._text_embeddings
 
     @property
+    def gt_label(self) -> int:
+        return self._gt_label
+
+    @gt_label.setter
+    def gt_label(self, value: int) -> None:
+        self.set_field(operator.index(value), '_gt_label', dtype=int)
+
+    @gt_label.deleter
+    def gt_label(self) -> None:
+        del self._gt_label
+
+    @property
     def pred_label(self) -> int:
         return self._pred_label
 
@@ -116,3 +137,23 @@ class VideoTextDataSample(BaseDataElement):
     @pred_scores.deleter
     def pred_scores(self) -> None:
         del self._pred_scores
+
+
+def sample_name(data_samples: Optional[Sequence[VideoTextDataSample]],
+                index: int) -> str:
+    """How an error message names the ``index``-th sample of a batch: by its
+    ``question_id`` or ``video_path`` when it has one.
+
+    Args:
+        data_samples (Sequence[VideoTextDataSample], optional): The batch.
+        index (int): Position of the sample in the batch.
+
+    Returns:
+        str: e.g. ``"sample 3 (question_id='q7')"``.
+    """
+    if data_samples is not None and index < len(data_samples):
+        for key in ('question_id', 'video_path'):
+            value = data_samples[index].get(key)
+            if value is not None:
+                return f'sample {index} ({key}={value!r})'
+    return f'sample {index}'

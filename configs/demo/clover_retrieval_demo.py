@@ -24,19 +24,21 @@ model = dict(
         # Only the top 2 of 6 layers train: backward through the whole
         # tower would cost more than the video tower's.
         frozen_layers=4),
-    video_head=dict(
-        type='ProjectionHead',
-        in_channels=256,
-        hidden_channels=256,
-        out_channels=128,
-        norm=True),
-    text_head=dict(
-        type='ProjectionHead',
-        in_channels=384,
-        hidden_channels=256,
-        out_channels=128,
-        norm=False),
-    loss=dict(type='InfoNCELoss', temperature=0.05))
+    retrieval_head=dict(
+        type='RetrievalHead',
+        video_proj=dict(
+            type='ProjectionHead',
+            in_channels=256,
+            hidden_channels=256,
+            out_channels=128,
+            norm=True),
+        text_proj=dict(
+            type='ProjectionHead',
+            in_channels=384,
+            hidden_channels=256,
+            out_channels=128,
+            norm=False),
+        loss=dict(type='InfoNCELoss', temperature=0.05)))
 
 max_epochs = 22
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=1)

@@ -27,8 +27,7 @@ model = dict(
         dropout=0.1))
 train_dataloader = _base_.action_train_dataloader
 test_dataloader = _base_.action_test_dataloader
-test_evaluator = dict(
-    type='VideoQAAccuracy', label_key='answer_index', prefix='tgif_action')
+test_evaluator = dict(type='VideoQAAccuracy', prefix='tgif_action')
 
 optim_wrapper = dict(optimizer=dict(lr=5e-6))
 max_epochs = 100

@@ -1,11 +1,12 @@
-# Clover fine-tuned on LSMDC fill-in-the-blank (clover_method.md §4.1): the
+# Clover fine-tuned on LSMDC fill-in-the-blank (docs/method.md §4.1): the
 # fused hidden state at the sentence's single [MASK] token is classified
 # over 908 answers (head dropout 0.5); 8 -> 8 frames (test squashed to
 # 224 x 224), sentences of up to 200 tokens, 8 GPUs x 16 clips, 20 epochs
 # (2 warm-up) with a per-iteration cosine, lr 1.2e-5 (QA head x10), weight
 # decay 0.01, clip 50, fp16. Checkpoint selection on the val split
-# (lsmdc_fib/acc). The official FiB fusion appended a learnable [CLS] after
-# the video tokens; FusionTransformer has none (see CloverVideoQA).
+# (lsmdc_fib/acc). As in the official FiB config (use_text_cls=False), a
+# learnable token is appended after the video tokens of the fusion input
+# (`fusion_token=True`); `fusion_token=False` fuses [video, text] only.
 #
 #     bash tools/dist_train.sh \
 #         configs/qa/clover_swin-b_bert-b_8xb16-20e_lsmdc-fib.py 8 \
@@ -22,6 +23,7 @@ _base_ = [
 model = dict(
     answer_position='mask',
     mask_token_id=103,
+    fusion_token=True,
     qa_head=dict(num_answers=908, dropout=0.5))
 train_dataloader = dict(batch_size=16)
 val_dataloader = dict(batch_size=16)

@@ -83,9 +83,16 @@ class PackVideoTextInputs(BaseTransform):
             ``'question_id'``, ``'answer'``, ``'answer_label'`` (open QA,
             fill-in-the-blank), ``'answer_index'`` (multiple choice) and
             ``'question_type'``.
+
+    Ground truth: ``results['answer_label']`` (open QA, fill-in-the-blank)
+    or ``results['answer_index']`` (multiple choice) becomes the data field
+    ``gt_label``, whatever ``meta_keys`` lists; the heads and metrics read
+    that field only.
     """
 
     text_keys = ('text_ids', 'text_mask', 'masked_text_ids', 'mlm_labels')
+    # Item fields that hold the ground-truth label, one per kind of task.
+    label_keys = ('answer_label', 'answer_index')
 
     def __init__(
         self,
@@ -114,6 +121,13 @@ class PackVideoTextInputs(BaseTransform):
         })
         if 'text' in results:
             data_sample.text = results['text']
+        labels = [key for key in self.label_keys if key in results]
+        if len(labels) > 1:
+            raise ValueError(
+                f'{results.get("video_path", "<unknown video>")}: the item has '
+                f'both {" and ".join(labels)}; a task has one kind of label.')
+        if labels:
+            data_sample.gt_label = results[labels[0]]
         return dict(inputs=inputs, data_samples=data_sample)
 
     @staticmethod

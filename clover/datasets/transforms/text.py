@@ -2,6 +2,7 @@
 from typing import List, Union
 
 from clover.registry import TOKENIZERS, TRANSFORMS
+from clover.utils.tokenizer import build_tokenizer
 from .base import BaseTransform
 
 
@@ -57,9 +58,6 @@ class TokenizeText(BaseTransform):
     def tokenizer(self):
         """The tokenizer, built on first access."""
         if self._tokenizer is None:
-            # Imported on first use, so that importing clover.datasets does
-            # not import clover.models.
-            from clover.models.text_encoders.tokenizer import build_tokenizer
             if isinstance(self.tokenizer_cfg, str):
                 self._tokenizer = build_tokenizer(self.tokenizer_cfg)
             else:

@@ -1,4 +1,4 @@
-"""Accuracy metrics of the video QA tasks (``clover_method.md`` §4.2).
+"""Accuracy metrics of the video QA tasks (``docs/method.md`` §4.2).
 
 **Ties are broken pessimistically**, as in the retrieval metric: when a
 sample carries scores, it counts as right only if the ground truth scores
@@ -39,8 +39,9 @@ class VideoQAAccuracy(BaseMetric):
 
     Each sample needs ``question_id`` (results are de-duplicated by it, so
     the padding a distributed sampler adds is counted once), the ground
-    truth under ``label_key`` and ``pred_scores`` ``(A,)`` or
-    ``pred_label``. Ground truth -1 marks a test answer outside the
+    truth ``gt_label`` (the answer class, or the right candidate for
+    multiple choice) and ``pred_scores`` ``(A,)`` or ``pred_label``.
+    Ground truth -1 marks a test answer outside the
     training vocabulary: it is always counted wrong (the official
     protocol's denominator is every test question). Ties: see the module
     doc.
@@ -50,9 +51,6 @@ class VideoQAAccuracy(BaseMetric):
     ``num_questions``.
 
     Args:
-        label_key (str): Ground-truth field: ``'answer_label'`` (open-ended,
-            FiB) or ``'answer_index'`` (multiple choice). Defaults to
-            ``'answer_label'``.
         collect_device (str): ``'cpu'`` or ``'gpu'``. Defaults to 'cpu'.
         prefix (str, optional): Key prefix. Defaults to ``'qa'``.
         collect_dir (str, optional): Directory for CPU collection.
@@ -60,7 +58,6 @@ class VideoQAAccuracy(BaseMetric):
     default_prefix: Optional[str] = 'qa'
 
     def __init__(self,
-                 label_key: str = 'answer_label',
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
                  collect_dir: Optional[str] = None) -> None:
@@ -68,7 +65,6 @@ class VideoQAAccuracy(BaseMetric):
             collect_device=collect_device,
             prefix=prefix,
             collect_dir=collect_dir)
-        self.label_key = label_key
 
     def _required(self, sample, key: str):
         value = sample.get(key)
@@ -94,7 +90,7 @@ class VideoQAAccuracy(BaseMetric):
             raise ValueError(
                 f'{type(self).__name__}: question_id='
                 f'{sample.get("question_id")!r} has scores of shape '
-                f'{tuple(scores.shape)} and {self.label_key}={label}.')
+                f'{tuple(scores.shape)} and gt_label={label}.')
         return is_strictly_best(scores, label)
 
     def process(self, data_batch, data_samples: Sequence) -> None:
@@ -108,11 +104,11 @@ class VideoQAAccuracy(BaseMetric):
         """
         for sample in data_samples:
             question_id = self._required(sample, 'question_id')
-            label = int(self._required(sample, self.label_key))
+            label = int(self._required(sample, 'gt_label'))
             if label < -1:
                 raise ValueError(
                     f'{type(self).__name__}: question_id={question_id!r} has '
-                    f'{self.label_key}={label}.')
+                    f'gt_label={label}.')
             self.results.append(
                 dict(
                     question_id=str(question_id),
@@ -156,7 +152,7 @@ class MultipleChoiceRetrievalAccuracy(VideoQAAccuracy):
     candidate caption whose embedding has the highest cosine similarity
     with the video's.
 
-    Each sample needs ``question_id``, ``answer_index``,
+    Each sample needs ``question_id``, ``gt_label`` (the right candidate),
     ``video_embedding`` ``(D,)`` and ``text_embeddings`` ``(K, D)`` (one row
     per candidate, e.g. from :class:`CloverRetrieval`'s ``predict``); the
     embeddings are L2-normalised here. Ties are pessimistic (module doc).
@@ -171,16 +167,6 @@ class MultipleChoiceRetrievalAccuracy(VideoQAAccuracy):
         collect_dir (str, optional): Directory for CPU collection.
     """
     default_prefix: Optional[str] = 'mc_retrieval'
-
-    def __init__(self,
-                 collect_device: str = 'cpu',
-                 prefix: Optional[str] = None,
-                 collect_dir: Optional[str] = None) -> None:
-        super().__init__(
-            label_key='answer_index',
-            collect_device=collect_device,
-            prefix=prefix,
-            collect_dir=collect_dir)
 
     def _is_correct(self, sample, label: int) -> bool:
         """Judge one sample by the cosine of each candidate with the

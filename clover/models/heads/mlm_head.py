@@ -9,8 +9,8 @@ from mmengine.model import BaseModule
 from transformers import BertConfig, BertForMaskedLM
 from transformers.models.bert.modeling_bert import BertPredictionHeadTransform
 
-from clover.models.text_encoders.bert import (check_pretrained_dir,
-                                              load_pretrained_quietly)
+from clover.models.utils.hf import (check_pretrained_dir,
+                                    load_pretrained_quietly)
 from clover.registry import MODELS
 
 # The head's own weights in a HF BERT file. The decoder weight is not listed:

@@ -1,13 +1,60 @@
 """Answer heads of Clover's video question answering models
-(``clover_method.md`` §1.4: the official ``QA_OE_Head`` and
-``QA_MC_head``)."""
-from typing import Optional
+(``docs/method.md`` §1: the official ``QA_OE_Head`` and ``QA_MC_head``):
+the classifiers, their losses and their predictions."""
+from typing import Dict, List, Optional, Sequence
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmengine.model import BaseModule
 
 from clover.registry import MODELS
+from clover.structures import VideoTextDataSample, sample_name
+
+
+def gt_labels(data_samples: Sequence[VideoTextDataSample], owner: str,
+              label_name: str, low: int, high: int) -> List[int]:
+    """The ``gt_label`` of every sample, checked on the host.
+
+    Args:
+        data_samples (Sequence[VideoTextDataSample]): The batch.
+        owner (str): Named in error messages.
+        label_name (str): The dataset field the label comes from
+            (``'answer_label'`` or ``'answer_index'``), for the messages.
+        low (int): Smallest allowed label.
+        high (int): One past the largest allowed label.
+
+    Returns:
+        list[int]: One label per sample.
+    """
+    if not data_samples:
+        raise ValueError(f'{owner}: training needs data_samples carrying '
+                         f'gt_label (from {label_name!r}).')
+    labels = []
+    for index, sample in enumerate(data_samples):
+        label = sample.get('gt_label')
+        if label is None:
+            raise KeyError(
+                f'{owner}: {sample_name(data_samples, index)} has no '
+                f'gt_label; PackVideoTextInputs sets it from the item\'s '
+                f'{label_name!r}.')
+        if not low <= label < high:
+            raise ValueError(
+                f'{owner}: {sample_name(data_samples, index)} has '
+                f'{label_name} {label}, outside [{low}, {high}).')
+        labels.append(int(label))
+    return labels
+
+
+def set_predictions(scores: Sequence[torch.Tensor],
+                    data_samples: List[VideoTextDataSample]
+                    ) -> List[VideoTextDataSample]:
+    """Set ``pred_scores`` (softmax probabilities) and ``pred_label`` (their
+    argmax; the first index on ties) from each sample's raw scores."""
+    for sample, own in zip(data_samples, scores):
+        sample.pred_scores = own.softmax(dim=-1)
+        sample.pred_label = int(own.argmax())
+    return data_samples
 
 
 class _AnswerMLP(BaseModule):
@@ -107,6 +154,50 @@ class OpenEndedQAHead(_AnswerMLP):
         self._check_input(x)
         return self.layers(x)
 
+    def loss(self, x: torch.Tensor, data_samples: List[VideoTextDataSample]
+             ) -> Dict[str, torch.Tensor]:
+        """Cross-entropy over the answer vocabulary.
+
+        Out-of-vocabulary samples (``gt_label == -1``) are left out; a batch
+        with only such samples gives a zero loss that keeps the graph.
+
+        Args:
+            x (Tensor): ``(B, D)`` fused features, one per question.
+            data_samples (list[VideoTextDataSample]): Each carries
+                ``gt_label`` (in ``[0, A)``, or -1).
+
+        Returns:
+            dict: ``loss_qa`` (mean over labelled samples) and the
+            diagnostic ``qa_acc`` (their share answered right; 0 if none).
+        """
+        labels = gt_labels(data_samples, type(self).__name__, 'answer_label',
+                           -1, self.num_answers)
+        logits = self(x)
+        labelled = [i for i, label in enumerate(labels) if label != -1]
+        if not labelled:
+            # Keeps the graph (DDP) without the NaN of an empty mean.
+            return dict(
+                loss_qa=logits.sum() * 0., qa_acc=logits.new_zeros(()))
+        rows = torch.tensor(labelled, device=logits.device)
+        targets = torch.tensor([labels[i] for i in labelled],
+                               device=logits.device)
+        logits = logits[rows]
+        with torch.no_grad():
+            accuracy = (logits.argmax(-1) == targets).float().mean()
+        return dict(
+            loss_qa=F.cross_entropy(logits, targets), qa_acc=accuracy)
+
+    def predict(self, x: torch.Tensor,
+                data_samples: List[VideoTextDataSample]
+                ) -> List[VideoTextDataSample]:
+        """Set ``pred_scores`` ``(A,)`` and ``pred_label`` per question.
+
+        Args:
+            x (Tensor): ``(B, D)`` fused features.
+            data_samples (list[VideoTextDataSample]): One per question.
+        """
+        return set_predictions(self(x), data_samples)
+
 
 @MODELS.register_module()
 class MultipleChoiceHead(_AnswerMLP):
@@ -139,3 +230,55 @@ class MultipleChoiceHead(_AnswerMLP):
         """
         self._check_input(x)
         return self.layers(x).squeeze(-1)
+
+    @staticmethod
+    def candidates_per_sample(data_samples: Sequence[VideoTextDataSample],
+                              num_texts: int) -> List[int]:
+        """Candidates of each sample (its ``text`` entries), checked against
+        the ``num_texts`` texts of the batch."""
+        counts = [sample.num_texts for sample in data_samples]
+        if sum(counts) != num_texts:
+            raise ValueError(
+                f'MultipleChoiceHead: the data samples list {sum(counts)} '
+                f'candidate texts ({counts}) but the batch has {num_texts}; '
+                "each sample's text must hold its candidates.")
+        return counts
+
+    def loss(self, x: torch.Tensor, data_samples: List[VideoTextDataSample]
+             ) -> Dict[str, torch.Tensor]:
+        """Cross-entropy over each clip's K candidates.
+
+        Args:
+            x (Tensor): ``(B * K, D)`` fused features, the K candidates of
+                each clip in a row.
+            data_samples (list[VideoTextDataSample]): Each carries its K
+                candidates as ``text`` and ``gt_label`` in ``[0, K)``.
+
+        Returns:
+            dict: ``loss_mc`` and the diagnostic ``mc_acc``.
+        """
+        counts = self.candidates_per_sample(data_samples, x.shape[0])
+        if len(set(counts)) != 1:
+            raise ValueError(
+                'MultipleChoiceHead: training needs the same number of '
+                f'candidates per clip, got {counts}.')
+        labels = gt_labels(data_samples, type(self).__name__, 'answer_index',
+                           0, counts[0])
+        scores = self(x).view(-1, counts[0])
+        labels = torch.tensor(labels, device=scores.device)
+        with torch.no_grad():
+            accuracy = (scores.argmax(-1) == labels).float().mean()
+        return dict(loss_mc=F.cross_entropy(scores, labels), mc_acc=accuracy)
+
+    def predict(self, x: torch.Tensor,
+                data_samples: List[VideoTextDataSample]
+                ) -> List[VideoTextDataSample]:
+        """Set ``pred_scores`` ``(K,)`` and ``pred_label`` per clip; K may
+        differ between clips.
+
+        Args:
+            x (Tensor): ``(N, D)`` fused features, one per candidate.
+            data_samples (list[VideoTextDataSample]): One per clip.
+        """
+        counts = self.candidates_per_sample(data_samples, x.shape[0])
+        return set_predictions(self(x).split(counts), data_samples)

@@ -6,7 +6,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from clover.registry import MODELS
-from ..utils.dist import all_gather_with_grad, rank_offset
+from .utils import check_grad_mode, gather_rows, scaled_similarity
 
 
 @MODELS.register_module()
@@ -40,9 +40,7 @@ class InfoNCELoss(nn.Module):
                  grad_mode: str = 'exact',
                  loss_weight: float = 1.0) -> None:
         super().__init__()
-        if grad_mode not in ('exact', 'official'):
-            raise ValueError(
-                f"grad_mode must be 'exact' or 'official', got {grad_mode!r}")
+        check_grad_mode('InfoNCELoss', grad_mode)
         self.temperature = temperature
         self.grad_mode = grad_mode
         self.loss_weight = loss_weight
@@ -65,19 +63,10 @@ class InfoNCELoss(nn.Module):
             raise ValueError('InfoNCELoss needs one text per video: got video '
                              f'{tuple(video_emb.shape)} and text '
                              f'{tuple(text_emb.shape)} embeddings')
-        exact = self.grad_mode == 'exact'
-        all_video = all_gather_with_grad(video_emb, reduce_grad=exact)
-        all_text = all_gather_with_grad(text_emb, reduce_grad=exact)
-        if exact:
-            offset = rank_offset(video_emb.shape[0])
-            anchors_v, anchors_t = video_emb, text_emb
-        else:
-            offset = 0
-            anchors_v, anchors_t = all_video, all_text
-        targets = torch.arange(
-            anchors_v.shape[0], device=video_emb.device) + offset
-        v2t = anchors_v @ all_text.t() / self.temperature
-        t2v = anchors_t @ all_video.t() / self.temperature
+        (rows_v, rows_t), (all_video, all_text), targets = gather_rows(
+            (video_emb, text_emb), self.grad_mode)
+        v2t = scaled_similarity(rows_v, all_text, self.temperature)
+        t2v = scaled_similarity(rows_t, all_video, self.temperature)
         loss = F.cross_entropy(v2t, targets) + F.cross_entropy(t2v, targets)
         global_batch = torch.tensor(
             float(all_video.shape[0]), device=loss.device)

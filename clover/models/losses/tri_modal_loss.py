@@ -6,7 +6,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from clover.registry import MODELS
-from ..utils.dist import all_gather_with_grad, rank_offset
+from ..utils.dist import all_gather_with_grad
+from .utils import check_grad_mode, gather_rows, scaled_similarity
 
 
 @MODELS.register_module()
@@ -85,9 +86,7 @@ class TriModalAlignmentLoss(nn.Module):
                  loss_weight: float = 1.0,
                  prefix: str = '') -> None:
         super().__init__()
-        if grad_mode not in ('exact', 'official'):
-            raise ValueError('TriModalAlignmentLoss: grad_mode must be '
-                             f"'exact' or 'official', got {grad_mode!r}")
+        check_grad_mode('TriModalAlignmentLoss', grad_mode)
         self.temperature = temperature
         self.use_masked_positives = use_masked_positives
         self.use_fused_positives = use_fused_positives
@@ -150,24 +149,13 @@ class TriModalAlignmentLoss(nn.Module):
         positives = self._positive_types(complete, masked, fused)
 
         exact = self.grad_mode == 'exact'
-        all_anchor = all_gather_with_grad(anchor, reduce_grad=exact)
-        all_positives = [
-            all_gather_with_grad(p, reduce_grad=exact) for p in positives
-        ]
-        if exact:
-            # Local rows against every gathered row.
-            offset = rank_offset(anchor.shape[0])
-            rows_anchor, rows_positives = anchor, positives
-        else:
-            # Every rank evaluates the whole global loss.
-            offset = 0
-            rows_anchor, rows_positives = all_anchor, all_positives
+        (rows_anchor, *rows_positives), (all_anchor, *all_positives), \
+            targets = gather_rows([anchor, *positives], self.grad_mode)
         global_batch = all_anchor.shape[0]
-        targets = torch.arange(rows_anchor.shape[0],
-                               device=anchor.device) + offset
 
         # anchor -> candidates over all K types: (rows, K * N).
-        a2c = rows_anchor @ torch.cat(all_positives).t() / self.temperature
+        a2c = scaled_similarity(rows_anchor, torch.cat(all_positives),
+                                self.temperature)
         same_index = [
             k * global_batch + targets for k in range(len(positives))
         ]
@@ -182,7 +170,9 @@ class TriModalAlignmentLoss(nn.Module):
 
         # candidates -> anchor, one InfoNCE per type.
         loss_c2a = sum(
-            F.cross_entropy(rows @ all_anchor.t() / self.temperature, targets)
+            F.cross_entropy(
+                scaled_similarity(rows, all_anchor, self.temperature),
+                targets)
             for rows in rows_positives) / len(positives)
 
         losses = {

@@ -1,9 +1,10 @@
+from .clover_base import CloverBase
 from .clover_pretrain import CloverPretrain
 from .clover_retrieval import CloverRetrieval
 from .clover_video_qa import (CloverFusionModel, CloverMultipleChoice,
                               CloverVideoQA)
 
 __all__ = [
-    'CloverPretrain', 'CloverRetrieval', 'CloverFusionModel', 'CloverVideoQA',
-    'CloverMultipleChoice'
+    'CloverBase', 'CloverPretrain', 'CloverRetrieval', 'CloverFusionModel',
+    'CloverVideoQA', 'CloverMultipleChoice'
 ]

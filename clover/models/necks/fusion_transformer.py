@@ -10,8 +10,8 @@ from torch.utils.checkpoint import checkpoint
 from transformers import BertConfig, BertModel
 from transformers.models.bert.modeling_bert import BertEncoder
 
-from clover.models.text_encoders.bert import (check_pretrained_dir,
-                                              load_pretrained_quietly)
+from clover.models.utils.hf import (check_pretrained_dir,
+                                    load_pretrained_quietly)
 from clover.registry import MODELS
 
 

@@ -1,4 +1,4 @@
 from .bert import BertTextEncoder
-from .tokenizer import build_tokenizer
+from clover.utils.tokenizer import build_tokenizer
 
 __all__ = ['BertTextEncoder', 'build_tokenizer']

@@ -1,75 +1,14 @@
 """A HuggingFace BERT wrapped as an MMEngine module (Clover's text encoder)."""
-import os.path as osp
-from typing import List, Optional, Tuple
+from typing import List, Optional
 
 import torch
 import torch.nn as nn
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
 from transformers import BertConfig, BertModel
-from transformers.utils import logging as hf_logging
 
 from clover.registry import MODELS
-
-# Any one of these files holds the weights of a HF model directory.
-WEIGHT_FILES = ('model.safetensors', 'model.safetensors.index.json',
-                'pytorch_model.bin', 'pytorch_model.bin.index.json')
-
-
-def check_pretrained_dir(path: str) -> None:
-    """Fail early, naming the path, when a local BERT directory is unusable.
-
-    Args:
-        path (str): A HuggingFace model directory.
-
-    Raises:
-        FileNotFoundError: If the directory, its ``config.json`` or its
-            weights are missing.
-    """
-    if not osp.isdir(path):
-        raise FileNotFoundError(
-            f'BERT directory {path!r} does not exist (pretrained must be a '
-            'local HuggingFace model directory; the hub is never queried).')
-    if not osp.isfile(osp.join(path, 'config.json')):
-        raise FileNotFoundError(
-            f'BERT directory {path!r} has no config.json.')
-    if not any(osp.isfile(osp.join(path, name)) for name in WEIGHT_FILES):
-        raise FileNotFoundError(
-            f'BERT directory {path!r} has no weights (expected one of '
-            f'{", ".join(WEIGHT_FILES)}).')
-
-
-def load_pretrained_quietly(model_cls, path: str, bert_config: BertConfig,
-                            **kwargs) -> Tuple[torch.nn.Module, List[str],
-                                               List[str]]:
-    """``model_cls.from_pretrained(path)`` from local files only, with HF's
-    load report silenced: callers check the keys that matter to them.
-
-    Args:
-        model_cls: A transformers model class (``BertModel``, ...).
-        path (str): Local HF directory.
-        bert_config (BertConfig): Config to build the model with.
-        **kwargs: More ``from_pretrained`` arguments.
-
-    Returns:
-        tuple: The model, the sorted keys the file lacks or holds with a
-        wrong shape, and the sorted keys of the file the model does not use.
-    """
-    verbosity = hf_logging.get_verbosity()
-    hf_logging.set_verbosity_error()
-    try:
-        model, info = model_cls.from_pretrained(
-            path,
-            config=bert_config,
-            local_files_only=True,
-            output_loading_info=True,
-            **kwargs)
-    finally:
-        hf_logging.set_verbosity(verbosity)
-    absent = set(info['missing_keys']).union(
-        key for key, *_ in info['mismatched_keys'])
-    return model, sorted(absent), sorted(info['unexpected_keys'])
-
+from ..utils.hf import check_pretrained_dir, load_pretrained_quietly
 
 @MODELS.register_module()
 class BertTextEncoder(BaseModule):

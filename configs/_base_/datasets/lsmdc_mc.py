@@ -38,5 +38,5 @@ test_dataloader = dict(
     val_dataloader,
     dataset=dict(
         val_dataloader['dataset'], ann_file=f'{data_root}/test.json'))
-val_evaluator = dict(label_key='answer_index', prefix='lsmdc_mc')
+val_evaluator = dict(prefix='lsmdc_mc')
 test_evaluator = val_evaluator

@@ -28,33 +28,49 @@ fusion = dict(
     num_spatial_tokens=4)
 
 
-def projection(in_channels, norm, dropout=0.):
-    return dict(
-        type='ProjectionHead',
-        in_channels=in_channels,
-        hidden_channels=256,
-        out_channels=128,
-        norm=norm,
-        dropout=dropout)
-
-
 model = dict(
     type='CloverPretrain',
     data_preprocessor=dict(type='VideoTextDataPreprocessor'),
     # The mask token embeds the masked video sample (pre-training only).
     video_encoder=dict(video_encoder, use_mask_token=True),
     text_encoder=text_encoder,
-    video_head=projection(256, norm=True),  # g_v
-    text_head=projection(384, norm=False),  # g_t
+    retrieval_head=dict(
+        type='RetrievalHead',
+        video_proj=dict(  # g_v
+            type='ProjectionHead',
+            in_channels=256,
+            hidden_channels=256,
+            out_channels=128,
+            norm=True),
+        text_proj=dict(  # g_t
+            type='ProjectionHead',
+            in_channels=384,
+            hidden_channels=256,
+            out_channels=128,
+            norm=False),
+        loss=None),
     fusion=fusion,
-    fused_video_head=projection(384, norm=True),  # h_V
-    fused_text_head=projection(384, norm=False, dropout=0.1),  # h_T
-    # MiniLM has no MLM weights: the head starts random (logged).
-    mlm_head=dict(type='MLMHead', pretrained=minilm_dir),
-    video_anchor_loss=dict(
-        type='TriModalAlignmentLoss', prefix='', margin=5.0,
-        temperature=0.05),
-    text_anchor_loss=dict(
-        type='TriModalAlignmentLoss', prefix='v_', margin=5.0,
-        temperature=0.05),
-    mlm_loss=dict(type='FocalMLMLoss', gamma=2.0))
+    pretrain_head=dict(
+        type='PretrainHead',
+        fused_video_proj=dict(  # h_V
+            type='ProjectionHead',
+            in_channels=384,
+            hidden_channels=256,
+            out_channels=128,
+            norm=True),
+        fused_text_proj=dict(  # h_T
+            type='ProjectionHead',
+            in_channels=384,
+            hidden_channels=256,
+            out_channels=128,
+            norm=False,
+            dropout=0.1),
+        # MiniLM has no MLM weights: the head starts random (logged).
+        mlm_head=dict(type='MLMHead', pretrained=minilm_dir),
+        video_anchor_loss=dict(
+            type='TriModalAlignmentLoss', prefix='', margin=5.0,
+            temperature=0.05),
+        text_anchor_loss=dict(
+            type='TriModalAlignmentLoss', prefix='v_', margin=5.0,
+            temperature=0.05),
+        mlm_loss=dict(type='FocalMLMLoss', gamma=2.0)))

@@ -60,12 +60,14 @@ model = dict(
             hidden_dropout_prob=0.,
             attention_probs_dropout_prob=0.),
         pooling='mean'),
-    video_head=dict(
-        type='ProjectionHead', in_channels=16, hidden_channels=16,
-        out_channels=8),
-    text_head=dict(
-        type='ProjectionHead', in_channels=16, hidden_channels=16,
-        out_channels=8, norm=False))
+    retrieval_head=dict(
+        type='RetrievalHead',
+        video_proj=dict(
+            type='ProjectionHead', in_channels=16, hidden_channels=16,
+            out_channels=8),
+        text_proj=dict(
+            type='ProjectionHead', in_channels=16, hidden_channels=16,
+            out_channels=8, norm=False)))
 
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=2, val_interval=1)
 val_cfg = dict(type='ValLoop')

@@ -42,6 +42,12 @@ def head(in_channels, norm, hidden=HIDDEN):
 def tiny_model(vocab_size=VOCAB, use_mask_token=True, **kwargs):
     torch.manual_seed(0)
     bert = dict(BERT_CONFIG, vocab_size=vocab_size)
+    pretrain_head = dict(
+        type='PretrainHead',
+        fused_video_proj=head(HIDDEN, norm=True, hidden=24),
+        fused_text_proj=dict(head(HIDDEN, norm=False), dropout=0.),
+        mlm_head=dict(type='MLMHead', config=bert))
+    pretrain_head.update(kwargs.pop('pretrain_head', {}))
     return CloverPretrain(
         video_encoder=dict(
             type='SwinTransformer3D',
@@ -50,8 +56,11 @@ def tiny_model(vocab_size=VOCAB, use_mask_token=True, **kwargs):
             drop_path_rate=0.,
             use_mask_token=use_mask_token),
         text_encoder=dict(type='BertTextEncoder', config=bert),
-        video_head=head(16, norm=True, hidden=24),
-        text_head=head(HIDDEN, norm=False),
+        retrieval_head=dict(
+            type='RetrievalHead',
+            video_proj=head(16, norm=True, hidden=24),
+            text_proj=head(HIDDEN, norm=False),
+            loss=None),
         fusion=dict(
             type='FusionTransformer',
             video_channels=16,
@@ -59,9 +68,7 @@ def tiny_model(vocab_size=VOCAB, use_mask_token=True, **kwargs):
             num_layers=1,
             num_temporal_slots=2,
             num_spatial_tokens=4),
-        fused_video_head=head(HIDDEN, norm=True, hidden=24),
-        fused_text_head=dict(head(HIDDEN, norm=False), dropout=0.),
-        mlm_head=dict(type='MLMHead', config=bert),
+        pretrain_head=pretrain_head,
         **kwargs)
 
 
@@ -100,15 +107,16 @@ def manual_losses(model, inputs):
     masked_feat = model.video_encoder(imgs, video_mask)
     hidden = model.text_encoder(ids, text_mask)
     masked_hidden = model.text_encoder(masked_ids, text_mask)
-    v = model.extract_video_feat(imgs)
-    vm = F.normalize(model.video_head(masked_feat.mean(dim=(2, 3, 4))), dim=-1)
-    t = model.extract_text_feat(ids, text_mask)
-    tm = model.extract_text_feat(masked_ids, text_mask)
+    v = model.embed_video(imgs)
+    vm = F.normalize(model.retrieval_head.video_proj(masked_feat.mean(dim=(2, 3, 4))), dim=-1)
+    t = model.embed_text(ids, text_mask)
+    tm = model.embed_text(masked_ids, text_mask)
     fused_vm = model.fusion(masked_feat, hidden, text_mask)
     fused_tm = model.fusion(feat, masked_hidden, text_mask)
-    fv = F.normalize(model.fused_video_head(fused_vm.text[:, 0]), dim=-1)
-    ft = F.normalize(model.fused_text_head(fused_tm.text[:, 0]), dim=-1)
-    logits = model.mlm_head(fused_tm.text)  # every position, (B, L, V)
+    fv = F.normalize(model.pretrain_head.fused_video_proj(fused_vm.text[:, 0]), dim=-1)
+    ft = F.normalize(model.pretrain_head.fused_text_proj(fused_tm.text[:, 0]), dim=-1)
+    # every position, (B, L, V)
+    logits = model.pretrain_head.mlm_head(fused_tm.text)
     labelled = labels != -100
     losses = dict(
         loss_mlm=FocalMLMLoss(gamma=2.0)(logits, labels),
@@ -173,11 +181,12 @@ def test_gradients_reach_every_module():
     ]
     assert not missing, missing
     assert model.video_encoder.mask_token.grad.abs().sum() > 0
-    for name in ('video_encoder', 'text_encoder', 'fusion', 'video_head',
-                 'text_head', 'fused_video_head', 'fused_text_head',
-                 'mlm_head'):
+    for name in ('video_encoder', 'text_encoder', 'fusion',
+                 'retrieval_head.video_proj', 'retrieval_head.text_proj',
+                 'pretrain_head.fused_video_proj',
+                 'pretrain_head.fused_text_proj', 'pretrain_head.mlm_head'):
         total = sum(p.grad.abs().sum()
-                    for p in getattr(model, name).parameters())
+                    for p in model.get_submodule(name).parameters())
         assert total > 0, name
 
 
@@ -186,11 +195,11 @@ def test_mlm_decodes_only_labelled_positions_and_scores_them():
     inputs = make_inputs()
     targets = inputs['mlm_labels'][inputs['mlm_labels'] != -100]
     decoded = []
-    model.mlm_head.decoder.register_forward_hook(
+    model.pretrain_head.mlm_head.decoder.register_forward_hook(
         lambda module, args, out: decoded.append(args[0].shape[0]))
     # A dominant bias makes every prediction the first target's id.
     with torch.no_grad():
-        model.mlm_head.decoder.bias[targets[0]] = 1e3
+        model.pretrain_head.mlm_head.decoder.bias[targets[0]] = 1e3
     losses = model(inputs, mode='loss')
     assert decoded == [targets.numel()]
     expected_acc = (targets == targets[0]).float().mean()
@@ -215,7 +224,7 @@ def test_no_mlm_target_gives_zero_loss_with_gradient():
 def test_disabling_text_anchor_drops_its_keys():
     inputs = make_inputs()
     full = tiny_model()
-    single = tiny_model(text_anchor_loss=None)
+    single = tiny_model(pretrain_head=dict(text_anchor_loss=None))
     single.load_state_dict(full.state_dict())
     losses, expected = single(inputs, mode='loss'), full(inputs, mode='loss')
     assert set(losses) == {'loss_mlm', 'loss_nce', 'loss_rank', 'mlm_acc'}
@@ -225,8 +234,10 @@ def test_disabling_text_anchor_drops_its_keys():
 def test_bad_inputs_and_configs():
     model = tiny_model()
     inputs = make_inputs()
+    # The preprocessor gives every clip its texts in order, so a text count
+    # unequal to the clip count is what "not one text per clip" looks like.
     with pytest.raises(ValueError, match='one text per clip'):
-        model(dict(inputs, text_to_video=torch.tensor([0, 1, 1])),
+        model(dict(inputs, text_ids=inputs['text_ids'].repeat(2, 1)),
               mode='loss')
     with pytest.raises(KeyError, match='BlockMaskGenerator'):
         model({k: v for k, v in inputs.items() if k != 'video_mask'},
@@ -236,10 +247,10 @@ def test_bad_inputs_and_configs():
               mode='loss')
     with pytest.raises(ValueError, match='use_mask_token'):
         tiny_model(use_mask_token=False)
-    clashing = tiny_model(
-        text_anchor_loss=dict(type='TriModalAlignmentLoss', prefix=''))
+    # Checked when the model is built.
     with pytest.raises(ValueError, match='different prefixes'):
-        clashing(inputs, mode='loss')
+        tiny_model(pretrain_head=dict(text_anchor_loss=dict(
+            type='TriModalAlignmentLoss', prefix='')))
 
 
 def test_predict_is_the_dual_encoder():
@@ -248,7 +259,7 @@ def test_predict_is_the_dual_encoder():
     samples = [VideoTextDataSample(video_index=i) for i in range(3)]
     with torch.no_grad():
         samples = model(inputs, samples, mode='predict')
-        video = model.extract_video_feat(inputs['imgs'])
+        video = model.embed_video(inputs['imgs'])
     torch.testing.assert_close(samples[2].video_embedding, video[2])
     assert samples[1].text_embeddings.shape == (1, EMBED)
 

@@ -24,17 +24,19 @@ def tiny_model(pooling='mean'):
                 hidden_dropout_prob=0.,
                 attention_probs_dropout_prob=0.),
             pooling=pooling),
-        video_head=dict(
-            type='ProjectionHead',
-            in_channels=16,
-            hidden_channels=16,
-            out_channels=8),
-        text_head=dict(
-            type='ProjectionHead',
-            in_channels=16,
-            hidden_channels=16,
-            out_channels=8,
-            norm=False))
+        retrieval_head=dict(
+            type='RetrievalHead',
+            video_proj=dict(
+                type='ProjectionHead',
+                in_channels=16,
+                hidden_channels=16,
+                out_channels=8),
+            text_proj=dict(
+                type='ProjectionHead',
+                in_channels=16,
+                hidden_channels=16,
+                out_channels=8,
+                norm=False)))
 
 
 def make_data(texts_per_clip=(1, 1, 1)):
@@ -67,8 +69,9 @@ def test_loss_mode_matches_infonce_of_embeddings():
     torch.testing.assert_close(losses['loss_nce'], expected)
     assert losses['nce_global_batch'].item() == 3
     losses['loss_nce'].backward()
-    for name in ('video_encoder', 'text_encoder', 'video_head', 'text_head'):
-        grads = [p.grad for p in getattr(model, name).parameters()
+    for name in ('video_encoder', 'text_encoder', 'retrieval_head.video_proj',
+                 'retrieval_head.text_proj'):
+        grads = [p.grad for p in model.get_submodule(name).parameters()
                  if p.requires_grad]
         assert any(g is not None and g.abs().sum() > 0 for g in grads), name
 
@@ -99,8 +102,8 @@ def test_video_embedding_is_pooled_backbone_output():
     with torch.no_grad():
         feat = model.video_encoder(imgs)
         expected = F.normalize(
-            model.video_head(feat.mean(dim=(2, 3, 4))), dim=-1)
-        torch.testing.assert_close(model.extract_video_feat(imgs), expected)
+            model.retrieval_head.video_proj(feat.mean(dim=(2, 3, 4))), dim=-1)
+        torch.testing.assert_close(model.embed_video(imgs), expected)
 
 
 def test_unknown_mode():
