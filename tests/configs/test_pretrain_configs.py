@@ -107,10 +107,11 @@ def tiny_model_cfg(cfg):
         video_channels=16,
         num_temporal_slots=2,
         num_spatial_tokens=4)
-    model.mlm_head.pretrained = MINILM_DIR
-    model.video_head.in_channels = 16
-    for name in ('text_head', 'fused_video_head', 'fused_text_head'):
-        model[name].in_channels = MINILM_HIDDEN
+    model.pretrain_head.mlm_head.pretrained = MINILM_DIR
+    model.retrieval_head.video_proj.in_channels = 16
+    model.retrieval_head.text_proj.in_channels = MINILM_HIDDEN
+    for name in ('fused_video_proj', 'fused_text_proj'):
+        model.pretrain_head[name].in_channels = MINILM_HIDDEN
     return model
 
 

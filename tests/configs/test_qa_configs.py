@@ -351,8 +351,8 @@ def tiny_overrides(cfg, spec, tmp_path):
         'model.text_encoder.pretrained': MINILM_DIR,
     }
     if spec['kind'] == 'retrieval_mc':
-        for head, in_channels in (('video_head', 16),
-                                  ('text_head', MINILM_HIDDEN)):
+        for head, in_channels in (('retrieval_head.video_proj', 16),
+                                  ('retrieval_head.text_proj', MINILM_HIDDEN)):
             overrides.update({
                 f'model.{head}.in_channels': in_channels,
                 f'model.{head}.hidden_channels': 32,

@@ -272,8 +272,8 @@ def tiny(cfg, data_root, work_dir):
         window_size=(2, 2, 2),
         drop_path_rate=0.)
     cfg.model.text_encoder.pretrained = MINILM_DIR
-    cfg.model.video_head.in_channels = 16
-    cfg.model.text_head.in_channels = MINILM_HIDDEN
+    cfg.model.retrieval_head.video_proj.in_channels = 16
+    cfg.model.retrieval_head.text_proj.in_channels = MINILM_HIDDEN
     resizes = {(-1, 256): (-1, SIZE + 4), (-1, 224): (-1, SIZE),
                (224, 224): (SIZE, SIZE)}
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
@@ -384,11 +384,10 @@ def test_tools_test_reports_the_pretraining_only_keys(
     out = capsys.readouterr()
     log = out.out + out.err
     expected = {k.split('.')[0] for k in weights} - {
-        'video_encoder', 'text_encoder', 'video_head', 'text_head',
+        'video_encoder', 'text_encoder', 'retrieval_head',
         'data_preprocessor'
     }
-    assert expected == {'fusion', 'mlm_head', 'fused_video_head',
-                        'fused_text_head'}
+    assert expected == {'fusion', 'pretrain_head'}
     report = next(line for line in log.splitlines()
                   if 'unexpected keys' in line)
     num_unexpected = sum(

@@ -48,8 +48,8 @@ def tiny_model(cfg: Config):
     model.fusion.update(
         pretrained=MINILM_DIR, video_channels=16, num_temporal_slots=2,
         num_spatial_tokens=4)
-    model.mlm_head.pretrained = MINILM_DIR
-    model.video_head.in_channels = 16
+    model.pretrain_head.mlm_head.pretrained = MINILM_DIR
+    model.retrieval_head.video_proj.in_channels = 16
     return MODELS.build(model)
 
 
@@ -74,17 +74,17 @@ def random_inputs(batch=3, length=6):
 
 EXPECTED = {
     # row: (loss keys, modules that must get a gradient, modules that must not)
-    'contrastive': ({'loss_nce', 'loss_mlm'}, ['video_head', 'text_head'],
-                    ['fusion', 'mlm_head', 'fused_video_head',
-                     'fused_text_head']),
+    'contrastive': ({'loss_nce', 'loss_mlm'}, ['retrieval_head.video_proj', 'retrieval_head.text_proj'],
+                    ['fusion', 'pretrain_head.mlm_head', 'pretrain_head.fused_video_proj',
+                     'pretrain_head.fused_text_proj']),
     'masked': ({'loss_nce', 'loss_v_nce', 'loss_mlm'},
-               ['video_head', 'text_head'], ['fusion', 'mlm_head']),
+               ['retrieval_head.video_proj', 'retrieval_head.text_proj'], ['fusion', 'pretrain_head.mlm_head']),
     'ranking': ({'loss_nce', 'loss_rank', 'loss_v_nce', 'loss_v_rank',
-                 'loss_mlm'}, ['video_head', 'text_head'],
-                ['fusion', 'mlm_head']),
+                 'loss_mlm'}, ['retrieval_head.video_proj', 'retrieval_head.text_proj'],
+                ['fusion', 'pretrain_head.mlm_head']),
     'full': ({'loss_nce', 'loss_rank', 'loss_v_nce', 'loss_v_rank',
-              'loss_mlm'}, ['video_head', 'fusion', 'mlm_head',
-                            'fused_video_head', 'fused_text_head'], []),
+              'loss_mlm'}, ['retrieval_head.video_proj', 'fusion', 'pretrain_head.mlm_head',
+                            'pretrain_head.fused_video_proj', 'pretrain_head.fused_text_proj'], []),
 }
 
 
@@ -99,7 +99,7 @@ def test_row_switches_exactly_its_loss_terms(row):
 
     def has_grad(name):
         return any(p.grad is not None and p.grad.abs().sum() > 0
-                   for p in getattr(model, name).parameters())
+                   for p in model.get_submodule(name).parameters())
 
     keys, trained, untouched = EXPECTED[row]
     for name in trained:

@@ -38,25 +38,25 @@ from typing import Dict, List
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEFAULT_CONFIG = 'configs/demo/clover_pretrain_demo.py'
 
-_ALIGNMENT = 'model.{anchor}_anchor_loss.'
+_ALIGNMENT = 'model.pretrain_head.{anchor}_anchor_loss.'
 # Row name -> (label, config overrides). Each row switches loss terms only.
 ROWS = {
     'contrastive': ('contrastive only', {
-        'model.text_anchor_loss': None,
-        'model.video_anchor_loss.use_masked_positives': False,
-        'model.video_anchor_loss.use_fused_positives': False,
-        'model.video_anchor_loss.use_ranking': False,
-        'model.mlm_loss.loss_weight': 0.0,
+        'model.pretrain_head.text_anchor_loss': None,
+        'model.pretrain_head.video_anchor_loss.use_masked_positives': False,
+        'model.pretrain_head.video_anchor_loss.use_fused_positives': False,
+        'model.pretrain_head.video_anchor_loss.use_ranking': False,
+        'model.pretrain_head.mlm_loss.loss_weight': 0.0,
     }),
     'masked': ('+ masked positives', {
         f'{_ALIGNMENT.format(anchor=anchor)}{key}': False
         for anchor in ('video', 'text')
         for key in ('use_fused_positives', 'use_ranking')
-    } | {'model.mlm_loss.loss_weight': 0.0}),
+    } | {'model.pretrain_head.mlm_loss.loss_weight': 0.0}),
     'ranking': ('+ ranking', {
         f'{_ALIGNMENT.format(anchor=anchor)}use_fused_positives': False
         for anchor in ('video', 'text')
-    } | {'model.mlm_loss.loss_weight': 0.0}),
+    } | {'model.pretrain_head.mlm_loss.loss_weight': 0.0}),
     'full': ('full Clover', {}),
 }
 REPORTED = ('dual/t2v/R@1', 'dual/t2v/R@5', 'dual/t2v/R@10', 'dual/t2v/MdR')

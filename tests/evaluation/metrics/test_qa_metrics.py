@@ -9,10 +9,9 @@ from clover.evaluation.metrics import (MultipleChoiceRetrievalAccuracy,
 from clover.structures import VideoTextDataSample
 
 
-def qa_sample(question_id, label, scores=None, pred=None, qtype=None,
-              key='answer_label'):
-    sample = VideoTextDataSample(
-        metainfo={'question_id': question_id, key: label})
+def qa_sample(question_id, label, scores=None, pred=None, qtype=None):
+    sample = VideoTextDataSample(metainfo={'question_id': question_id})
+    sample.gt_label = label
     if qtype is not None:
         sample.set_metainfo({'question_type': qtype})
     if scores is not None:
@@ -60,11 +59,12 @@ def test_oov_without_scores_is_wrong_even_if_pred_is_minus_one():
     assert metric.evaluate(1) == {'msvd/acc': 0.0, 'msvd/num_questions': 1}
 
 
-def test_multiple_choice_label_key():
-    metric = VideoQAAccuracy(label_key='answer_index', prefix='tgif')
+def test_multiple_choice_reads_the_same_field():
+    # The right candidate is gt_label too: no per-task switch.
+    metric = VideoQAAccuracy(prefix='tgif')
     metric.process(None, [
-        qa_sample('a', 3, scores=[0, 0, 0, 1., 0], key='answer_index'),
-        qa_sample('b', 0, scores=[0, 2., 0, 1., 0], key='answer_index'),
+        qa_sample('a', 3, scores=[0, 0, 0, 1., 0]),
+        qa_sample('b', 0, scores=[0, 2., 0, 1., 0]),
     ])
     assert metric.evaluate(2)['tgif/acc'] == 50.0
 
@@ -72,8 +72,7 @@ def test_multiple_choice_label_key():
 def test_missing_and_bad_fields():
     metric = VideoQAAccuracy()
     with pytest.raises(KeyError, match='question_id'):
-        metric.process(None,
-                       [VideoTextDataSample(metainfo={'answer_label': 1})])
+        metric.process(None, [VideoTextDataSample(gt_label=1)])
     with pytest.raises(KeyError, match="'pred_label'"):
         metric.process(None, [qa_sample('x', 1)])
     with pytest.raises(ValueError, match="question_id='x'"):
@@ -81,8 +80,8 @@ def test_missing_and_bad_fields():
 
 
 def mc_sample(question_id, video, texts, answer):
-    sample = VideoTextDataSample(
-        metainfo={'question_id': question_id, 'answer_index': answer})
+    sample = VideoTextDataSample(metainfo={'question_id': question_id})
+    sample.gt_label = answer
     sample.video_embedding = torch.tensor(video)
     sample.text_embeddings = torch.tensor(texts)
     return sample
