@@ -189,3 +189,24 @@ def test_pack_question_meta_keys_and_set_predictions():
         sample.pred_scores = torch.zeros(1, 3)
     with pytest.raises(TypeError, match='tensor'):
         sample.pred_scores = [0.5, 0.5]
+
+
+@pytest.mark.parametrize('key', ['answer_label', 'answer_index'])
+def test_pack_sets_gt_label_whatever_the_meta_keys(key):
+    """The label becomes the gt_label data field, not only metainfo."""
+    results = dict(imgs=np.zeros((2, 4, 4, 3), np.uint8), question_id='q1',
+                   **{key: 3})
+    sample = PackVideoTextInputs()(results)['data_samples']
+    assert sample.gt_label == 3 and 'gt_label' in sample.keys()
+    assert key not in sample.metainfo_keys()
+    no_label = PackVideoTextInputs()(
+        dict(imgs=np.zeros((2, 4, 4, 3), np.uint8)))['data_samples']
+    assert 'gt_label' not in no_label
+
+
+def test_pack_refuses_two_kinds_of_label():
+    with pytest.raises(ValueError, match='v.mp4.*answer_label and '
+                       'answer_index'):
+        PackVideoTextInputs()(
+            dict(imgs=np.zeros((2, 4, 4, 3), np.uint8), video_path='v.mp4',
+                 answer_label=1, answer_index=0))

@@ -84,7 +84,7 @@ def make_inputs(tokenizer, texts, counts, num_views=None):
 # Data fields of a sample (the rest is metainfo); the item's answer_label /
 # answer_index is packed as gt_label.
 DATA_FIELDS = dict(answer_label='gt_label', answer_index='gt_label',
-                   text='text')
+                   gt_label='gt_label', text='text')
 
 
 def samples(**fields):
@@ -371,3 +371,31 @@ def test_qa_head_gets_its_lr_multiplier(qa_model):
             seen_head += is_head
             assert group['lr'] == pytest.approx(1e-2 if is_head else 1e-3)
     assert seen_head == len(list(qa_model.qa_head.parameters()))
+
+
+def test_fusion_token_is_appended_after_the_video_tokens(qa_model, tokenizer):
+    """LSMDC-FiB's fusion input: [video tokens, q, text tokens], the answer
+    still read at the [MASK] (one position later)."""
+    model = build(CloverVideoQA, OE_HEAD, answer_position='mask',
+                  mask_token_id=tokenizer.mask_token_id, fusion_token=True)
+    assert model.data_preprocessor.blank_token_id == tokenizer.mask_token_id
+    texts = ['[MASK] is walking in the park', 'she picks up the [MASK]']
+    inputs = make_inputs(tokenizer, texts, [1, 1])
+    positions = torch.tensor([1, 5])
+    model.eval()
+    with torch.no_grad():
+        logits = model(inputs, mode='tensor')
+        feat = model.video_encoder(inputs['imgs'])
+        hidden = model.text_encoder(inputs['text_ids'], inputs['text_mask'])
+        token = model.fusion_token.expand(2, 1, HIDDEN)
+        fused = model.fusion(feat, torch.cat([token, hidden], 1),
+                             F.pad(inputs['text_mask'], (1, 0), value=1))
+        expected = model.qa_head(fused.text[torch.arange(2), positions + 1])
+        without = model.qa_head(
+            model.fusion(feat, hidden, inputs['text_mask'])
+            .text[torch.arange(2), positions])
+    torch.testing.assert_close(logits, expected)
+    assert not torch.allclose(logits, without)
+    model.train()
+    model(inputs, samples(gt_label=[1, 2]), mode='loss')['loss_qa'].backward()
+    assert model.fusion_token.grad.abs().sum() > 0
