@@ -72,19 +72,17 @@ def random_inputs(batch=3, length=6):
         text_to_video=torch.arange(batch))
 
 
+DUAL = ['retrieval_head.video_proj', 'retrieval_head.text_proj']
+FUSED = ['pretrain_head.fused_video_proj', 'pretrain_head.fused_text_proj']
+MLM = 'pretrain_head.mlm_head'
 EXPECTED = {
     # row: (loss keys, modules that must get a gradient, modules that must not)
-    'contrastive': ({'loss_nce', 'loss_mlm'}, ['retrieval_head.video_proj', 'retrieval_head.text_proj'],
-                    ['fusion', 'pretrain_head.mlm_head', 'pretrain_head.fused_video_proj',
-                     'pretrain_head.fused_text_proj']),
-    'masked': ({'loss_nce', 'loss_v_nce', 'loss_mlm'},
-               ['retrieval_head.video_proj', 'retrieval_head.text_proj'], ['fusion', 'pretrain_head.mlm_head']),
+    'contrastive': ({'loss_nce', 'loss_mlm'}, DUAL, ['fusion', MLM, *FUSED]),
+    'masked': ({'loss_nce', 'loss_v_nce', 'loss_mlm'}, DUAL, ['fusion', MLM]),
     'ranking': ({'loss_nce', 'loss_rank', 'loss_v_nce', 'loss_v_rank',
-                 'loss_mlm'}, ['retrieval_head.video_proj', 'retrieval_head.text_proj'],
-                ['fusion', 'pretrain_head.mlm_head']),
+                 'loss_mlm'}, DUAL, ['fusion', MLM]),
     'full': ({'loss_nce', 'loss_rank', 'loss_v_nce', 'loss_v_rank',
-              'loss_mlm'}, ['retrieval_head.video_proj', 'fusion', 'pretrain_head.mlm_head',
-                            'pretrain_head.fused_video_proj', 'pretrain_head.fused_text_proj'], []),
+              'loss_mlm'}, [DUAL[0], 'fusion', MLM, *FUSED], []),
 }
 
 

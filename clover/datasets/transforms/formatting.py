@@ -124,8 +124,9 @@ class PackVideoTextInputs(BaseTransform):
         labels = [key for key in self.label_keys if key in results]
         if len(labels) > 1:
             raise ValueError(
-                f'{results.get("video_path", "<unknown video>")}: the item has '
-                f'both {" and ".join(labels)}; a task has one kind of label.')
+                f'{results.get("video_path", "<unknown video>")}: the item '
+                f'has both {" and ".join(labels)}; a task has one kind of '
+                'label.')
         if labels:
             data_sample.gt_label = results[labels[0]]
         return dict(inputs=inputs, data_samples=data_sample)

@@ -170,9 +170,9 @@ class VideoTextDataPreprocessor(BaseDataPreprocessor):
             if (blanks != 1).any():
                 raise ValueError(
                     f'{sample_name(data_samples, index)} has a text with '
-                    f'{[int(b) for b in blanks]} tokens of id {self.blank_token_id} '
-                    '([MASK]); fill-in-the-blank needs exactly one per '
-                    'text.')
+                    f'{[int(b) for b in blanks]} tokens of id '
+                    f'{self.blank_token_id} ([MASK]); fill-in-the-blank '
+                    'needs exactly one per text.')
 
     @staticmethod
     def _stack_video_masks(masks: List[torch.Tensor]) -> torch.Tensor:

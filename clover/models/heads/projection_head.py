@@ -6,6 +6,7 @@ import torch.nn as nn
 from mmengine.model import BaseModule
 
 from clover.registry import MODELS
+from ..utils.weight_init import init_head_weights
 
 
 @MODELS.register_module()
@@ -43,16 +44,7 @@ class ProjectionHead(BaseModule):
             nn.Dropout(dropout),
             nn.Linear(hidden_channels, out_channels),
             nn.LayerNorm(out_channels) if norm else nn.Identity())
-        self._reset_parameters()
-
-    def _reset_parameters(self) -> None:
-        for m in self.modules():
-            if isinstance(m, nn.Linear):
-                nn.init.xavier_uniform_(m.weight)
-                nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.LayerNorm):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
+        init_head_weights(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Project ``(N, in_channels)`` features to ``(N, out_channels)``."""

@@ -10,6 +10,7 @@ from mmengine.model import BaseModule
 
 from clover.registry import MODELS
 from clover.structures import VideoTextDataSample, sample_name
+from ..utils.weight_init import init_head_weights
 
 
 def gt_labels(data_samples: Sequence[VideoTextDataSample], owner: str,
@@ -95,13 +96,7 @@ class _AnswerMLP(BaseModule):
             nn.LayerNorm(hidden_channels),
             nn.GELU(),
             nn.Linear(hidden_channels, out_channels))
-        for module in self.modules():
-            if isinstance(module, nn.Linear):
-                nn.init.xavier_uniform_(module.weight)
-                nn.init.zeros_(module.bias)
-            elif isinstance(module, nn.LayerNorm):
-                nn.init.ones_(module.weight)
-                nn.init.zeros_(module.bias)
+        init_head_weights(self)
 
     def _check_input(self, x: torch.Tensor) -> None:
         if x.dim() != 2 or x.shape[1] != self.in_channels:

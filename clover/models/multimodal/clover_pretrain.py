@@ -23,7 +23,7 @@ class CloverPretrain(CloverBase):
     block-masked clips ``V_m`` (mask token inside the video encoder) and
     semantically masked captions ``T_m``::
 
-        Fv, Fvm = video_encoder(V), video_encoder(V, mask)  # (B, C, T', H', W')
+        Fv, Fvm = video_encoder(V), video_encoder(V, mask)  # (B, C, T, H, W)
         Ht, Htm = text_encoder(T), text_encoder(T_m)        # (B, L, D)
         v, vm, t, tm = retrieval_head embeddings            # (B, E)
         M_Vm = fusion(Fvm, Ht);  M_Tm = fusion(Fv, Htm)
@@ -47,9 +47,8 @@ class CloverPretrain(CloverBase):
             through each encoder (video, text and fusion) as one batch of
             2B; False runs them separately (less peak memory, same result).
             Defaults to True.
-        data_preprocessor (dict, optional): Defaults to
-            ``VideoTextDataPreprocessor``.
-        init_cfg (dict, optional): MMEngine init config.
+        **kwargs: :class:`CloverBase`'s ``data_preprocessor``,
+            ``init_cfg`` and ``freeze_text_encoder``.
     """
 
     legacy_prefixes = dict(
@@ -66,15 +65,9 @@ class CloverPretrain(CloverBase):
                  fusion: dict,
                  pretrain_head: dict,
                  batch_masked_passes: bool = True,
-                 data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
-        super().__init__(
-            video_encoder=video_encoder,
-            text_encoder=text_encoder,
-            retrieval_head=retrieval_head,
-            fusion=fusion,
-            data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
+                 **kwargs) -> None:
+        super().__init__(video_encoder, text_encoder, retrieval_head, fusion,
+                         **kwargs)
         if not getattr(self.video_encoder, 'use_mask_token', False):
             raise ValueError(
                 'CloverPretrain: video_encoder must be built with '

@@ -23,23 +23,14 @@ class CloverRetrieval(CloverBase):
         text_encoder (dict): Text encoder config.
         retrieval_head (dict): :class:`~clover.models.heads.RetrievalHead`
             config: the projections and the contrastive loss.
-        data_preprocessor (dict, optional): Defaults to
-            ``VideoTextDataPreprocessor``.
-        init_cfg (dict, optional): MMEngine init config.
+        **kwargs: :class:`CloverBase`'s ``data_preprocessor``,
+            ``init_cfg`` and ``freeze_text_encoder``.
     """
 
-    def __init__(self,
-                 video_encoder: dict,
-                 text_encoder: dict,
-                 retrieval_head: dict,
-                 data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
-        super().__init__(
-            video_encoder=video_encoder,
-            text_encoder=text_encoder,
-            retrieval_head=retrieval_head,
-            data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
+    def __init__(self, video_encoder: dict, text_encoder: dict,
+                 retrieval_head: dict, **kwargs) -> None:
+        super().__init__(video_encoder, text_encoder, retrieval_head,
+                         **kwargs)
 
     def _forward(self, inputs: Dict[str, torch.Tensor]
                  ) -> Dict[str, torch.Tensor]:

@@ -31,12 +31,15 @@ class CloverFusionModel(CloverBase):
     scores.
 
     Args:
-        video_encoder, text_encoder, fusion, freeze_text_encoder,
-            data_preprocessor, init_cfg: See :class:`CloverBase`.
+        video_encoder (dict): Video backbone config.
+        text_encoder (dict): Text encoder config.
+        fusion (dict): Fusion encoder config.
         qa_head (dict): Task head config.
         retrieval_head (dict, optional): A
             :class:`~clover.models.heads.RetrievalHead` config; built
             frozen and without a loss. Defaults to None.
+        **kwargs: :class:`CloverBase`'s ``freeze_text_encoder``,
+            ``data_preprocessor`` and ``init_cfg``.
     """
 
     def __init__(self,
@@ -45,19 +48,11 @@ class CloverFusionModel(CloverBase):
                  fusion: dict,
                  qa_head: dict,
                  retrieval_head: Optional[dict] = None,
-                 freeze_text_encoder: bool = False,
-                 data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+                 **kwargs) -> None:
         if retrieval_head is not None:
             retrieval_head = dict(retrieval_head, loss=None, frozen=True)
-        super().__init__(
-            video_encoder=video_encoder,
-            text_encoder=text_encoder,
-            retrieval_head=retrieval_head,
-            fusion=fusion,
-            freeze_text_encoder=freeze_text_encoder,
-            data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
+        super().__init__(video_encoder, text_encoder, retrieval_head, fusion,
+                         **kwargs)
         self.qa_head = MODELS.build(qa_head)
 
     @abstractmethod
@@ -117,11 +112,6 @@ class CloverVideoQA(CloverFusionModel):
     naming the sample.
 
     Args:
-        video_encoder, text_encoder, fusion, retrieval_head,
-            freeze_text_encoder, data_preprocessor, init_cfg: See
-            :class:`CloverFusionModel`.
-        qa_head (dict): :class:`~clover.models.heads.OpenEndedQAHead`
-            config.
         answer_position (str): ``'cls'`` (fused [CLS], or the fusion token's
             output) or ``'mask'`` (the fused hidden state at the ``[MASK]``
             token). Defaults to ``'cls'``.
@@ -129,32 +119,20 @@ class CloverVideoQA(CloverFusionModel):
             ``mask_token_id``). Defaults to 103 (bert-base-uncased).
         fusion_token (bool): Append the learnable token after the video
             tokens. Defaults to False.
+        **kwargs: :class:`CloverFusionModel`'s arguments; ``qa_head`` is an
+            :class:`~clover.models.heads.OpenEndedQAHead` config.
     """
 
     def __init__(self,
-                 video_encoder: dict,
-                 text_encoder: dict,
-                 fusion: dict,
-                 qa_head: dict,
+                 *args,
                  answer_position: str = 'cls',
                  mask_token_id: int = BERT_MASK_TOKEN_ID,
                  fusion_token: bool = False,
-                 retrieval_head: Optional[dict] = None,
-                 freeze_text_encoder: bool = False,
-                 data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+                 **kwargs) -> None:
         if answer_position not in ('cls', 'mask'):
             raise ValueError("CloverVideoQA: answer_position must be 'cls' "
                              f"or 'mask', got {answer_position!r}.")
-        super().__init__(
-            video_encoder=video_encoder,
-            text_encoder=text_encoder,
-            fusion=fusion,
-            qa_head=qa_head,
-            retrieval_head=retrieval_head,
-            freeze_text_encoder=freeze_text_encoder,
-            data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
+        super().__init__(*args, **kwargs)
         self.answer_position = answer_position
         self.mask_token_id = mask_token_id
         if answer_position == 'mask':
@@ -234,12 +212,8 @@ class CloverMultipleChoice(CloverFusionModel):
     or an LSMDC-MC caption) is fused alone with its clip's features; each
     sample's ``text`` holds its candidates.
 
-    Args:
-        video_encoder, text_encoder, fusion, retrieval_head,
-            freeze_text_encoder, data_preprocessor, init_cfg: See
-            :class:`CloverFusionModel`.
-        qa_head (dict): :class:`~clover.models.heads.MultipleChoiceHead`
-            config.
+    Its arguments are :class:`CloverFusionModel`'s; ``qa_head`` is a
+    :class:`~clover.models.heads.MultipleChoiceHead` config.
     """
 
     def answer_features(

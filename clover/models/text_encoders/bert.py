@@ -10,6 +10,7 @@ from transformers import BertConfig, BertModel
 from clover.registry import MODELS
 from ..utils.hf import check_pretrained_dir, load_pretrained_quietly
 
+
 @MODELS.register_module()
 class BertTextEncoder(BaseModule):
     """BERT text encoder returning the last hidden states of all tokens.

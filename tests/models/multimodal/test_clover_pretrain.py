@@ -108,13 +108,16 @@ def manual_losses(model, inputs):
     hidden = model.text_encoder(ids, text_mask)
     masked_hidden = model.text_encoder(masked_ids, text_mask)
     v = model.embed_video(imgs)
-    vm = F.normalize(model.retrieval_head.video_proj(masked_feat.mean(dim=(2, 3, 4))), dim=-1)
+    vm = F.normalize(
+        model.retrieval_head.video_proj(masked_feat.mean(dim=(2, 3, 4))),
+        dim=-1)
     t = model.embed_text(ids, text_mask)
     tm = model.embed_text(masked_ids, text_mask)
     fused_vm = model.fusion(masked_feat, hidden, text_mask)
     fused_tm = model.fusion(feat, masked_hidden, text_mask)
-    fv = F.normalize(model.pretrain_head.fused_video_proj(fused_vm.text[:, 0]), dim=-1)
-    ft = F.normalize(model.pretrain_head.fused_text_proj(fused_tm.text[:, 0]), dim=-1)
+    head = model.pretrain_head
+    fv = F.normalize(head.fused_video_proj(fused_vm.text[:, 0]), dim=-1)
+    ft = F.normalize(head.fused_text_proj(fused_tm.text[:, 0]), dim=-1)
     # every position, (B, L, V)
     logits = model.pretrain_head.mlm_head(fused_tm.text)
     labelled = labels != -100
