@@ -49,11 +49,13 @@ class CloverFusionModel(CloverBase):
                  qa_head: dict,
                  retrieval_head: Optional[dict] = None,
                  **kwargs) -> None:
-        if retrieval_head is not None:
-            retrieval_head = dict(retrieval_head, loss=None, frozen=True)
-        super().__init__(video_encoder, text_encoder, retrieval_head, fusion,
-                         **kwargs)
+        super().__init__(video_encoder, text_encoder, None, fusion, **kwargs)
         self.qa_head = MODELS.build(qa_head)
+        # Built after the task head, as the earlier layout did, so that a
+        # seed gives the same initial weights.
+        if retrieval_head is not None:
+            self.retrieval_head = MODELS.build(
+                dict(retrieval_head, loss=None, frozen=True))
 
     @abstractmethod
     def answer_features(
