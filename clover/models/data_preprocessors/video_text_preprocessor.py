@@ -18,7 +18,7 @@ class VideoTextDataPreprocessor(BaseDataPreprocessor):
 
     - ``imgs``: float ``(B, C, T, H, W)``, ``(x - mean) / std``; with
       ``channel_order='bgr'`` the channels are reversed first (the official
-      Clover model consumes BGR, ``clover_method.md`` §1.1). Multi-view
+      Clover model consumes BGR, ``docs/method.md`` §1.1). Multi-view
       test clips, packed as ``(V, C, T, H, W)``, give ``(B, V, C, T, H, W)``
       normalised the same way; every sample of a batch must have the same
       number of views.

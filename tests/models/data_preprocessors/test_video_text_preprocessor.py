@@ -128,3 +128,25 @@ def test_channels_not_in_place_raise():
     pre = VideoTextDataPreprocessor()
     with pytest.raises(ValueError, match=r'C = 3.*\(1, 2, 3, 4, 4\)'):
         pre(dict(inputs=dict(imgs=[torch.zeros(2, 3, 4, 4).byte()])))
+
+
+def test_sample_without_text_and_blank_checks_name_the_sample():
+    from clover.structures import VideoTextDataSample
+    data = make_batch()
+    data['data_samples'] = [
+        VideoTextDataSample(metainfo=dict(question_id=q)) for q in 'xy'
+    ]
+    data['inputs']['text_ids'][1] = data['inputs']['text_ids'][1][:0]
+    data['inputs']['text_mask'][1] = data['inputs']['text_mask'][1][:0]
+    with pytest.raises(ValueError, match="question_id='y'.*no text"):
+        VideoTextDataPreprocessor()(data)
+    # Token 7 as the blank: sample 0 has it once, sample 1 never.
+    data = make_batch()
+    data['data_samples'] = [
+        VideoTextDataSample(metainfo=dict(question_id=q)) for q in 'xy'
+    ]
+    with pytest.raises(ValueError, match=r"question_id='y'.*\[0, 0\]"):
+        VideoTextDataPreprocessor(blank_token_id=7)(data)
+    data['inputs']['text_ids'][1][:, 1] = 7
+    out = VideoTextDataPreprocessor(blank_token_id=7)(data)
+    assert out['inputs']['text_ids'].shape == (3, 4)
