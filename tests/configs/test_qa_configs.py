@@ -116,6 +116,9 @@ def test_config_states_the_paper_protocol(name):
         assert cfg.model.qa_head.dropout == spec['dropout']
         assert cfg.model.get('answer_position', 'cls') == (
             'mask' if spec['kind'] == 'fill_in_blank' else 'cls')
+        # The official FiB fusion input: a learnable token after the video.
+        assert cfg.model.get('fusion_token', False) == (
+            spec['kind'] == 'fill_in_blank')
     elif spec['kind'] == 'multiple_choice':
         assert cfg.model.qa_head.type == 'MultipleChoiceHead'
     if spec['model'] != 'CloverRetrieval':
