@@ -1,9 +1,36 @@
 """The typed sample carrying texts, ids and answers from pipeline to metric."""
 import operator
-from typing import List, Optional, Sequence, Union
+from typing import Any, Callable, Optional, Sequence
 
 import torch
 from mmengine.structures import BaseDataElement
+
+
+def typed_field(name: str,
+                dtype: type,
+                convert: Optional[Callable[[Any], Any]] = None,
+                doc: Optional[str] = None) -> property:
+    """A data field stored as ``_name``, converted by ``convert`` and
+    type-checked by :meth:`BaseDataElement.set_field` when set (MMEngine
+    lists such property-backed fields under their public name)."""
+    private = f'_{name}'
+
+    def setter(self, value) -> None:
+        self.set_field(value if convert is None else convert(value),
+                       private, dtype=dtype)
+
+    return property(lambda self: getattr(self, private), setter,
+                    lambda self: delattr(self, private), doc)
+
+
+def _check_scores(value: torch.Tensor) -> torch.Tensor:
+    if not isinstance(value, torch.Tensor):
+        raise TypeError('pred_scores must be a tensor, got '
+                        f'{type(value).__name__}')
+    if value.dim() != 1:
+        raise ValueError('pred_scores must be 1-D, (A,) or (K,), got '
+                         f'shape {tuple(value.shape)}')
+    return value
 
 
 class VideoTextDataSample(BaseDataElement):
@@ -52,91 +79,30 @@ class VideoTextDataSample(BaseDataElement):
       or ``(K,)`` over the K candidates; ``pred_label`` is their argmax.
     """
 
-    @property
-    def text(self) -> List[str]:
-        return self._text
-
-    @text.setter
-    def text(self, value: Union[str, List[str]]) -> None:
-        self.set_field([value] if isinstance(value, str) else list(value),
-                       '_text', dtype=list)
-
-    @text.deleter
-    def text(self) -> None:
-        del self._text
+    text = typed_field(
+        'text', list,
+        lambda value: [value] if isinstance(value, str) else list(value),
+        'list[str]: the texts of this clip.')
 
     @property
     def num_texts(self) -> int:
         """Number of texts carried by this sample (0 if none)."""
         return len(self._text) if 'text' in self else 0
 
-    @property
-    def video_embedding(self) -> Optional[torch.Tensor]:
-        return self._video_embedding
-
-    @video_embedding.setter
-    def video_embedding(self, value: torch.Tensor) -> None:
-        self.set_field(value, '_video_embedding', dtype=torch.Tensor)
-
-    @video_embedding.deleter
-    def video_embedding(self) -> None:
-        del self._video_embedding
-
-    @property
-    def text_embeddings(self) -> Optional[torch.Tensor]:
-        return self._text_embeddings
-
-    @text_embeddings.setter
-    def text_embeddings(self, value: torch.Tensor) -> None:
-        self.set_field(value, '_text_embeddings', dtype=torch.Tensor)
-
-    @text_embeddings.deleter
-    def text_embeddings(self) -> None:
-        del self._text_embeddings
-
-    @property
-    def gt_label(self) -> int:
-        return self._gt_label
-
-    @gt_label.setter
-    def gt_label(self, value: int) -> None:
-        self.set_field(operator.index(value), '_gt_label', dtype=int)
-
-    @gt_label.deleter
-    def gt_label(self) -> None:
-        del self._gt_label
-
-    @property
-    def pred_label(self) -> int:
-        return self._pred_label
-
-    @pred_label.setter
-    def pred_label(self, value: int) -> None:
-        # operator.index takes ints, NumPy ints and one-element integer
-        # tensors, and rejects floats instead of truncating them.
-        self.set_field(operator.index(value), '_pred_label', dtype=int)
-
-    @pred_label.deleter
-    def pred_label(self) -> None:
-        del self._pred_label
-
-    @property
-    def pred_scores(self) -> torch.Tensor:
-        return self._pred_scores
-
-    @pred_scores.setter
-    def pred_scores(self, value: torch.Tensor) -> None:
-        if not isinstance(value, torch.Tensor):
-            raise TypeError('pred_scores must be a tensor, got '
-                            f'{type(value).__name__}')
-        if value.dim() != 1:
-            raise ValueError('pred_scores must be 1-D, (A,) or (K,), got '
-                             f'shape {tuple(value.shape)}')
-        self.set_field(value, '_pred_scores', dtype=torch.Tensor)
-
-    @pred_scores.deleter
-    def pred_scores(self) -> None:
-        del self._pred_scores
+    video_embedding = typed_field(
+        'video_embedding', torch.Tensor,
+        doc='Tensor: ``(D,)`` L2-normalised video embedding.')
+    text_embeddings = typed_field(
+        'text_embeddings', torch.Tensor,
+        doc='Tensor: ``(K, D)`` L2-normalised text embeddings.')
+    # operator.index takes ints, NumPy ints and one-element integer tensors,
+    # and rejects floats instead of truncating them.
+    gt_label = typed_field('gt_label', int, operator.index,
+                           'int: the ground-truth class or candidate.')
+    pred_label = typed_field('pred_label', int, operator.index,
+                             'int: the predicted class or candidate.')
+    pred_scores = typed_field('pred_scores', torch.Tensor, _check_scores,
+                              'Tensor: ``(A,)`` or ``(K,)`` scores.')
 
 
 def sample_name(data_samples: Optional[Sequence[VideoTextDataSample]],

@@ -56,16 +56,16 @@ MC_HEAD = dict(type='MultipleChoiceHead', in_channels=HIDDEN,
 
 def load_legacy(name, namespace=None):
     """Execute the legacy module ``name`` as a fresh, unregistered module."""
-    with open(osp.join(LEGACY_DIR, f'{name}.py')) as f:
+    path = osp.join(LEGACY_DIR, f'{name}.py.txt')
+    with open(path) as f:
         source = f.read()
+    # The sibling import comes in through ``namespace``.
     source = source.replace('@MODELS.register_module()\n', '').replace(
-        'from ..necks.', 'from clover.models.necks.')
+        'from ..necks.', 'from clover.models.necks.').replace(
+            'from .clover_retrieval import CloverRetrieval\n', '')
     module = types.ModuleType(f'legacy_{name}')
     module.__dict__.update(namespace or {})
-    source = source.replace('from .clover_retrieval import CloverRetrieval\n',
-                            '')
-    exec(compile(source, osp.join(LEGACY_DIR, f'{name}.py'), 'exec'),
-         module.__dict__)
+    exec(compile(source, path, 'exec'), module.__dict__)
     return module
 
 
