@@ -57,15 +57,6 @@ class VideoQAAccuracy(BaseMetric):
     """
     default_prefix: Optional[str] = 'qa'
 
-    def __init__(self,
-                 collect_device: str = 'cpu',
-                 prefix: Optional[str] = None,
-                 collect_dir: Optional[str] = None) -> None:
-        super().__init__(
-            collect_device=collect_device,
-            prefix=prefix,
-            collect_dir=collect_dir)
-
     def _required(self, sample, key: str):
         value = sample.get(key)
         if value is None:
