@@ -4,7 +4,7 @@ from typing import List, NamedTuple, Sequence
 
 import torch
 
-from ..utils.dist import all_gather_with_grad, rank_offset
+from ..utils.dist import all_gather_with_grad, gather_sizes, rank_offset
 
 GRAD_MODES = ('exact', 'official')
 
@@ -51,9 +51,14 @@ def gather_rows(tensors: Sequence[torch.Tensor],
         GatheredRows: The rows, the gathered sets and the targets.
     """
     exact = grad_mode == 'exact'
-    gathered = [all_gather_with_grad(t, reduce_grad=exact) for t in tensors]
+    # The sets are paired, so one exchange of the row counts serves them all.
+    sizes = gather_sizes(tensors[0].shape[0])
+    gathered = [
+        all_gather_with_grad(t, reduce_grad=exact, sizes=sizes)
+        for t in tensors
+    ]
     if exact:
-        offset = rank_offset(tensors[0].shape[0])
+        offset = rank_offset(tensors[0].shape[0], sizes)
         rows = list(tensors)
     else:
         offset = 0

@@ -1,8 +1,8 @@
-from .dist import all_gather_with_grad, rank_offset
+from .dist import all_gather_with_grad, gather_sizes, rank_offset
 from .hf import check_pretrained_dir, load_pretrained_quietly
 from .weight_init import init_head_weights
 
 __all__ = [
-    'all_gather_with_grad', 'rank_offset', 'check_pretrained_dir',
-    'load_pretrained_quietly', 'init_head_weights'
+    'all_gather_with_grad', 'gather_sizes', 'rank_offset',
+    'check_pretrained_dir', 'load_pretrained_quietly', 'init_head_weights'
 ]
