@@ -11,7 +11,7 @@ from transformers import BertConfig, BertModel
 from transformers.models.bert.modeling_bert import BertEncoder
 
 from clover.models.utils.hf import (check_pretrained_dir,
-                                    load_pretrained_quietly)
+                                    load_pretrained_quietly, set_attn_impl)
 from clover.registry import MODELS
 
 
@@ -32,7 +32,7 @@ class FusionOutput:
 
 
 def _build_bert_encoder(pretrained: Optional[str], config: Optional[dict],
-                        num_layers: int) -> BertEncoder:
+                        num_layers: int, attn_impl: str) -> BertEncoder:
     """Build a ``num_layers``-layer BERT encoder (no embeddings, no pooler).
 
     Args:
@@ -41,6 +41,7 @@ def _build_bert_encoder(pretrained: Optional[str], config: Optional[dict],
         config (dict, optional): ``BertConfig`` keyword arguments for a
             randomly initialised encoder (HF's BERT initialisation).
         num_layers (int): Number of layers.
+        attn_impl (str): ``'sdpa'`` or ``'manual'`` attention.
 
     Returns:
         BertEncoder: The encoder; its ``config`` is the BERT config used.
@@ -62,6 +63,7 @@ def _build_bert_encoder(pretrained: Optional[str], config: Optional[dict],
                 f'{num_layers}; give the depth as num_layers only.')
         bert_config = BertConfig(**config)
     bert_config.num_hidden_layers = num_layers
+    set_attn_impl(bert_config, attn_impl, 'FusionTransformer')
 
     if pretrained is None:
         return BertModel(bert_config, add_pooling_layer=False).encoder
@@ -109,6 +111,8 @@ class FusionTransformer(BaseModule):
         with_cp (bool): Use non-reentrant activation checkpointing on each
             layer (active in training mode with gradients only).
             Defaults to False.
+        attn_impl (str): ``'sdpa'`` or ``'manual'`` attention in the BERT
+            layers. Defaults to ``'sdpa'``.
         init_cfg (dict or list[dict], optional): MMEngine initialisation
             config; only allowed without ``pretrained``, whose weights it
             would overwrite. Defaults to None.
@@ -122,6 +126,7 @@ class FusionTransformer(BaseModule):
                  num_temporal_slots: int = 4,
                  num_spatial_tokens: int = 49,
                  with_cp: bool = False,
+                 attn_impl: str = 'sdpa',
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         if (pretrained is None) == (config is None):
@@ -144,7 +149,8 @@ class FusionTransformer(BaseModule):
         self.num_spatial_tokens = num_spatial_tokens
         self.with_cp = with_cp
 
-        self.encoder = _build_bert_encoder(pretrained, config, num_layers)
+        self.encoder = _build_bert_encoder(pretrained, config, num_layers,
+                                           attn_impl)
         hidden_size = self.encoder.config.hidden_size
         self.video_proj = nn.Linear(video_channels, hidden_size)
         self.spatial_pos = nn.Parameter(

@@ -8,7 +8,8 @@ from mmengine.model import BaseModule
 from transformers import BertConfig, BertModel
 
 from clover.registry import MODELS
-from ..utils.hf import check_pretrained_dir, load_pretrained_quietly
+from ..utils.hf import (check_pretrained_dir, load_pretrained_quietly,
+                        set_attn_impl)
 
 
 @MODELS.register_module()
@@ -38,6 +39,8 @@ class BertTextEncoder(BaseModule):
         frozen_layers (int): Freeze the embeddings and the first
             ``frozen_layers`` layers (no gradients, dropout off); -1 freezes
             the whole encoder. Defaults to 0 (nothing frozen).
+        attn_impl (str): ``'sdpa'`` or ``'manual'`` attention (see
+            :func:`set_attn_impl`). Defaults to ``'sdpa'``.
         init_cfg (dict or list[dict], optional): MMEngine initialisation
             config; only allowed without ``pretrained``, whose weights it
             would overwrite. Defaults to None.
@@ -50,6 +53,7 @@ class BertTextEncoder(BaseModule):
                  with_cp: bool = False,
                  num_layers: Optional[int] = None,
                  frozen_layers: int = 0,
+                 attn_impl: str = 'sdpa',
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         if (pretrained is None) == (config is None):
@@ -80,6 +84,7 @@ class BertTextEncoder(BaseModule):
                     f'[1, {bert_config.num_hidden_layers}] (the layers of '
                     f'{pretrained or "config"}).')
             bert_config.num_hidden_layers = num_layers
+        set_attn_impl(bert_config, attn_impl, 'BertTextEncoder')
 
         if pretrained is not None:
             self.bert = self._load_pretrained(pretrained, bert_config)

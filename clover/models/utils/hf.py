@@ -65,3 +65,24 @@ def load_pretrained_quietly(model_cls, path: str, bert_config: BertConfig,
     absent = set(info['missing_keys']).union(
         key for key, *_ in info['mismatched_keys'])
     return model, sorted(absent), sorted(info['unexpected_keys'])
+
+
+ATTN_IMPLS = {'sdpa': 'sdpa', 'manual': 'eager'}
+
+
+def set_attn_impl(bert_config: BertConfig, attn_impl: str,
+                  owner: str) -> None:
+    """Choose the attention kernel of the BERT layers built from
+    ``bert_config``: ``'sdpa'`` (``F.scaled_dot_product_attention``, a fused
+    kernel where the device has one) or ``'manual'`` (softmax of the score
+    matrix, transformers' ``'eager'``); both compute the same attention.
+
+    Args:
+        bert_config (BertConfig): Modified in place.
+        attn_impl (str): ``'sdpa'`` or ``'manual'``.
+        owner (str): Module name for the error message.
+    """
+    if attn_impl not in ATTN_IMPLS:
+        raise ValueError(f"{owner}: attn_impl must be 'sdpa' or 'manual', "
+                         f'got {attn_impl!r}.')
+    bert_config._attn_implementation = ATTN_IMPLS[attn_impl]

@@ -145,10 +145,11 @@ def test_random_init_is_bert_style_with_official_extras():
             16, config=dict(TINY_CONFIG, num_hidden_layers=4), num_layers=3)
 
 
+@pytest.mark.parametrize('attn_impl', ['sdpa', 'manual'])
 @pytest.mark.parametrize('time', [2, 1])
-def test_forward_equals_hand_built_reference(time):
+def test_forward_equals_hand_built_reference(time, attn_impl):
     torch.manual_seed(0)
-    model = build_fusion().eval()
+    model = build_fusion(attn_impl=attn_impl).eval()
     video, text, mask = make_inputs(time=time)
     with torch.no_grad():
         out = model(video, text, mask)
@@ -255,3 +256,24 @@ def test_with_cp_gives_same_outputs_and_grads(monkeypatch):
     with torch.no_grad():
         checkpointed(video, text, mask)
     assert calls == [False, False]
+
+
+@pytest.mark.parametrize('attn_impl, sdpa_calls', [('sdpa', 2), ('manual', 0)])
+def test_attn_impl_selects_the_attention_kernel(monkeypatch, attn_impl,
+                                                sdpa_calls):
+    """'sdpa' runs every layer's attention through
+    F.scaled_dot_product_attention, 'manual' none of them."""
+    calls = []
+    sdpa = F.scaled_dot_product_attention
+
+    def counting_sdpa(*args, **kwargs):
+        calls.append(1)
+        return sdpa(*args, **kwargs)
+
+    monkeypatch.setattr(F, 'scaled_dot_product_attention', counting_sdpa)
+    model = build_fusion(attn_impl=attn_impl).eval()
+    with torch.no_grad():
+        model(*make_inputs())
+    assert len(calls) == sdpa_calls
+    with pytest.raises(ValueError, match="attn_impl must be 'sdpa'"):
+        build_fusion(attn_impl='flash')

