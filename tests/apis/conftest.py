@@ -69,11 +69,12 @@ def qa_run(tmp_path_factory, tiny_data, tool_env, run_tool):
     run_tool([sys.executable, 'tools/train.py', QA_CONFIG, '--work-dir',
               str(root / 'train')], env)
     dump = root / 'preds.pkl'
-    run_tool([
+    proc = run_tool([
         sys.executable, 'tools/test.py', QA_CONFIG,
         str(root / 'train' / 'epoch_1.pth'), '--work-dir',
         str(root / 'test'), '--dump', str(dump)
     ], env)
+    metrics = json.loads(proc.stdout.strip().splitlines()[-1])
     with open(dump, 'rb') as file:
         preds = {pred['question_id']: pred for pred in pickle.load(file)}
     with open(corpus / 'annotations' / 'qa_test.json') as file:
@@ -85,4 +86,6 @@ def qa_run(tmp_path_factory, tiny_data, tool_env, run_tool):
         questions=test_file['data_list'],
         vocab=test_file['metainfo']['answer_vocab'],
         videos=str(corpus / 'videos'),
-        config=QA_CONFIG)
+        config=QA_CONFIG,
+        dump=str(dump),
+        metrics=metrics)
