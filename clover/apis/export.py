@@ -78,34 +78,27 @@ def _tokenize_steps(cfg: Config) -> List[dict]:
 
 
 def copy_tokenizers(cfg: Config, out_dir: str) -> Dict[str, str]:
-    """Copy every tokenizer directory the pipelines use into ``out_dir``
-    and point the pipelines at the copies, in place.
+    """Copy every tokenizer directory the pipelines use into ``out_dir``.
 
     Returns:
-        dict[str, str]: Original directory -> sentinel written into the
-        config (replaced by a path relative to the folder on saving).
+        dict[str, str]: Original directory -> name of its copy in
+        ``out_dir`` (``tokenizer``, then ``tokenizer_1``...).
     """
     copies: Dict[str, str] = {}
     for step in _tokenize_steps(cfg):
         tokenizer = step['tokenizer']
         path = tokenizer if isinstance(tokenizer, str) else tokenizer['path']
-        if path not in copies:
-            name = EXPORT_TOKENIZER + (f'_{len(copies)}' if copies else '')
-            target = osp.join(out_dir, name)
-            os.makedirs(target, exist_ok=True)
-            files = [f for f in TOKENIZER_FILES
-                     if osp.isfile(osp.join(path, f))]
-            if not files:
-                raise FileNotFoundError(
-                    f'tokenizer directory {path} has none of '
-                    f'{TOKENIZER_FILES}')
-            for file in files:
-                shutil.copy(osp.join(path, file), target)
-            copies[path] = f'@@EXPORTED/{name}@@'
-        if isinstance(tokenizer, str):
-            step['tokenizer'] = copies[path]
-        else:
-            tokenizer['path'] = copies[path]
+        if path in copies:
+            continue
+        files = [f for f in TOKENIZER_FILES if osp.isfile(osp.join(path, f))]
+        if not files:
+            raise FileNotFoundError(
+                f'tokenizer directory {path} has none of {TOKENIZER_FILES}')
+        name = EXPORT_TOKENIZER + (f'_{len(copies)}' if copies else '')
+        os.makedirs(osp.join(out_dir, name), exist_ok=True)
+        for file in files:
+            shutil.copy(osp.join(path, file), osp.join(out_dir, name))
+        copies[path] = name
     return copies
 
 
@@ -124,17 +117,16 @@ def export_model(model: torch.nn.Module, out_dir: str) -> List[str]:
     cfg = model.cfg.copy()
     changes = detach_pretrained(cfg.model)
     copies = copy_tokenizers(cfg, out_dir)
-    changes += [f'tokenizer {src} -> {dst.strip("@")}'
-                for src, dst in copies.items()]
+    changes += [f'tokenizer {src} -> {name}' for src, name in copies.items()]
     cfg.load_from = None
     cfg.resume = False
     config_path = osp.join(out_dir, EXPORT_CONFIG)
     cfg.dump(config_path)
     with open(config_path) as file:
         text = file.read()
-    for sentinel in copies.values():
-        name = sentinel.strip('@').split('/', 1)[1]
-        text = text.replace(sentinel, f'{FOLDER_VAR}/{name}')
+    # Every mention (the pipelines and the variables they came from).
+    for src, name in copies.items():
+        text = text.replace(repr(src), repr(f'{FOLDER_VAR}/{name}'))
     with open(config_path, 'w') as file:
         file.write(text)
     # Clones: safetensors refuses tensors that share memory (tied weights).
