@@ -18,9 +18,9 @@ def split_of(tool_env):
         osp.join(data, 'annotations', 'test.json'), osp.join(data, 'videos'))
 
 
-def test_ranking_gives_the_r1_of_tools_test(tiny_env, tiny_config,
-                                            tiny_checkpoint, tiny_test_metrics,
-                                            tmp_path):
+def test_ranking_gives_the_recalls_of_tools_test(tiny_env, tiny_config,
+                                                 tiny_checkpoint,
+                                                 tiny_test_metrics, tmp_path):
     metrics, _ = tiny_test_metrics
     paths, captions = split_of(tiny_env)
     inferencer = TextVideoRetrievalInferencer(
@@ -34,9 +34,20 @@ def test_ranking_gives_the_r1_of_tools_test(tiny_env, tiny_config,
              for _ in video_captions]
     results = inferencer(texts, topk=None)
     assert [r['text'] for r in results] == texts
-    hits = [r['paths'][0] == gt for r, gt in zip(results, truth)]
-    assert 100.0 * sum(hits) / len(hits) == pytest.approx(
-        metrics['dual/t2v/R@1'], abs=1e-9)
+    # The rank of each text's own video (and, below, of each video's
+    # first own caption) gives every recall and the mean rank of the test.
+    t2v = [r['paths'].index(gt) + 1 for r, gt in zip(results, truth)]
+    v2t = []
+    for path in paths:
+        ranked = inferencer.rank_texts(path, texts)
+        v2t.append(1 + next(i for i, index in enumerate(ranked['indices'])
+                            if truth[index] == path))
+    for direction, ranks in (('t2v', t2v), ('v2t', v2t)):
+        for k in (1, 5, 10):
+            assert 100.0 * sum(r <= k for r in ranks) / len(ranks) == \
+                pytest.approx(metrics[f'dual/{direction}/R@{k}'], abs=1e-9)
+        assert sum(ranks) / len(ranks) == pytest.approx(
+            metrics[f'dual/{direction}/MnR'], abs=1e-9)
     # Every hit list is the whole gallery, scores descending, ranks 1..N.
     for result in results:
         assert sorted(result['paths']) == sorted(paths)
