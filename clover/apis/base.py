@@ -101,8 +101,11 @@ class CloverInferencer(BaseInferencer):
         """Pack ``texts`` (with ``fields``, e.g. ``question``) through the
         text steps, paired with a blank clip of ``clip_shape``: the dual
         encoder's text tower never sees the clip."""
+        # ``captions`` for a SampleCaptions step, ``text`` for pipelines
+        # that tokenize directly.
         results = dict(
             captions=list(texts),
+            text=list(texts),
             imgs=np.zeros((1, 1, 1, 3), np.uint8),
             **fields)
         packed = self.text_pipeline(results)
