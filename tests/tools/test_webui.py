@@ -90,7 +90,6 @@ def free_port():
     'installs them: tools/install.sh --tests, as root)')
 def test_page_ranks_and_plays_in_chromium(trained, tiny_config, tool_env,
                                           tmp_path, monkeypatch):
-    pytest.importorskip('gradio')
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
