@@ -1,6 +1,6 @@
-"""demo/webui.py served on the tiny trained model and driven in a real
-headless Chromium: type a query, read the first result, see it play, and
-no request leaves the machine."""
+"""demo/webui.py served on the tiny trained retrieval and QA models and
+driven in a real headless Chromium: type a query, read the first result,
+see it play, ask a question about it, and no request leaves the machine."""
 import importlib.util
 import json
 import os.path as osp
@@ -31,22 +31,15 @@ webui = load_webui()
 
 
 @pytest.fixture(scope='module')
-def trained(tmp_path_factory, run_tool, tool_env, tiny_config, tiny_data):
-    """One epoch of the tiny config, and a folder of the 8 test videos."""
-    work_dir = tmp_path_factory.mktemp('webui')
-    run_tool([
-        sys.executable, 'tools/train.py', tiny_config, '--work-dir',
-        str(work_dir), '--cfg-options', 'train_cfg.max_epochs=1'
-    ], tool_env)
+def gallery(tmp_path_factory, tiny_data):
+    """A folder of the 8 test videos and their captions."""
     with open(osp.join(tiny_data, 'annotations', 'test.json')) as f:
         records = json.load(f)['data_list']
-    gallery = work_dir / 'gallery'
-    gallery.mkdir()
+    folder = tmp_path_factory.mktemp('webui_gallery')
     for record in records:
-        shutil.copy(osp.join(tiny_data, 'videos', record['video']), gallery)
-    return dict(checkpoint=str(work_dir / 'epoch_1.pth'),
-                gallery=str(gallery), captions=[r['captions'][0]
-                                                for r in records])
+        shutil.copy(osp.join(tiny_data, 'videos', record['video']), folder)
+    return dict(folder=str(folder),
+                captions=[r['captions'][0] for r in records])
 
 
 def test_preview_is_vp8_of_the_clip(tmp_path, tiny_data):
@@ -88,8 +81,8 @@ def free_port():
     CHROMIUM is None or CHROMEDRIVER is None,
     reason='Debian chromium and chromium-driver are not installed (CI '
     'installs them: tools/install.sh --tests, as root)')
-def test_page_ranks_and_plays_in_chromium(trained, tiny_config, tool_env,
-                                          tmp_path, monkeypatch):
+def test_page_ranks_plays_and_answers_in_chromium(
+        tiny_checkpoint, qa_run, gallery, tiny_config, tmp_path, tiny_env):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
@@ -98,22 +91,27 @@ def test_page_ranks_and_plays_in_chromium(trained, tiny_config, tool_env,
 
     from clover.apis import TextVideoRetrievalInferencer
 
-    query = trained['captions'][3]
-    for name in ('CLOVER_TINY_DATA', 'CLOVER_TINY_TOKENIZER'):
-        monkeypatch.setenv(name, str(tool_env[name]))
+    query = gallery['captions'][3]
     # What the page must show first: the inferencer's own top hit.
     inferencer = TextVideoRetrievalInferencer(
-        tiny_config, trained['checkpoint'], cache_dir=False)
-    inferencer.index(trained['gallery'])
+        tiny_config, tiny_checkpoint, cache_dir=False)
+    inferencer.index(gallery['folder'])
     (expected, ) = inferencer.rank_videos(query, topk=3)
+    top_video = osp.basename(expected['paths'][0])
+    # A test question about the top hit, and the answer tools/test.py's
+    # dump gives it (the argmax over the checkpoint's vocabulary).
+    question = next(q for q in qa_run['questions'] if q['video'] == top_video)
+    answer = qa_run['vocab'][qa_run['preds'][question['question_id']]
+                             ['pred_label']]
 
     port = free_port()
     server = subprocess.Popen([
-        sys.executable, 'demo/webui.py', tiny_config, trained['checkpoint'],
-        '--videos', trained['gallery'], '--port',
+        sys.executable, 'demo/webui.py', tiny_config, tiny_checkpoint,
+        '--videos', gallery['folder'], '--port',
         str(port), '--topk', '3', '--cache-dir',
-        str(tmp_path / 'cache')
-    ], cwd=REPO_ROOT, env=dict(tool_env, SE_AVOID_STATS='true'),
+        str(tmp_path / 'cache'), '--qa-config', qa_run['config'],
+        '--qa-checkpoint', qa_run['checkpoint']
+    ], cwd=REPO_ROOT, env=dict(qa_run['env'], SE_AVOID_STATS='true'),
         stdout=open(tmp_path / 'server.log', 'w'), stderr=subprocess.STDOUT)
     url = f'http://127.0.0.1:{port}/'
     driver = None
@@ -155,7 +153,7 @@ def test_page_ranks_and_plays_in_chromium(trained, tiny_config, tool_env,
         cells = [driver.find_element(By.CSS_SELECTOR, cell).text.strip()
                  for cell in first_row]
         assert cells[0] == '1'
-        assert cells[2] == osp.basename(expected['paths'][0])
+        assert cells[2] == top_video
         assert float(cells[1]) == pytest.approx(expected['scores'][0],
                                                 abs=1e-4)
         # The first hit plays: the browser decoded its frames.
@@ -166,7 +164,14 @@ def test_page_ranks_and_plays_in_chromium(trained, tiny_config, tool_env,
         assert driver.execute_script(
             'return arguments[0].videoWidth', video) == 160
         label = driver.find_element(By.ID, 'hit0').text
-        assert osp.basename(expected['paths'][0]) in label
+        assert top_video in label
+        # Ask about the first hit (the video the search selected).
+        driver.find_element(By.CSS_SELECTOR, '#question textarea, '
+                            '#question input').send_keys(question['question'])
+        driver.find_element(By.ID, 'ask').click()
+        wait.until(lambda d: d.find_element(By.ID, 'answer').text.strip())
+        assert driver.find_element(By.ID, 'answer').text.startswith(
+            f'{answer} (')
         # Offline: every request the page made went to the local server.
         urls = [
             json.loads(entry['message'])['message']['params']['request']
