@@ -125,28 +125,43 @@ def test_hook_writes_sheets_to_every_backend(vis_run, run_log):
                              for q in range(3)]
 
 
-def test_hook_ranking_matches_the_dumped_predictions(vis_run, tmp_path,
-                                                     run_tool, tool_env,
+def val_split_args(vis_run, tiny_data, work_dir, *extra):
+    """tools/test.py's arguments for the final checkpoint of ``vis_run``
+    over the validation split."""
+    val_ann = osp.join(tiny_data, 'annotations', 'val.json')
+    return [
+        str(vis_run['config']),
+        str(vis_run['work_dir'] / 'epoch_2.pth'), '--work-dir',
+        str(work_dir), *extra, '--cfg-options',
+        f'test_dataloader.dataset.ann_file={val_ann}'
+    ]
+
+
+@pytest.fixture(scope='module')
+def val_test_run(vis_run, tiny_data, tmp_path_factory, run_tool, tool_env):
+    """tools/test.py with the hook over the validation split, dumping the
+    predictions; returns its work dir and the dump."""
+    root = tmp_path_factory.mktemp('vis_test')
+    dump = root / 'preds.pkl'
+    run_tool([
+        sys.executable, 'tools/test.py',
+        *val_split_args(vis_run, tiny_data, root / 'test', '--dump', str(dump))
+    ], tool_env)
+    return dict(work_dir=root / 'test', dump=dump)
+
+
+def test_hook_ranking_matches_the_dumped_predictions(vis_run, val_test_run,
                                                      run_log, tiny_data):
     """tools/test.py over the validation split with the hook: its logged
     top-3 and ground-truth rank are those recomputed from the dumped
     embeddings (cosine, naive ranking with ties against the ground truth),
     and equal the hook's ranking at the end of training (same weights)."""
-    dump = tmp_path / 'preds.pkl'
-    val_ann = osp.join(tiny_data, 'annotations', 'val.json')
-    run_tool([
-        sys.executable, 'tools/test.py',
-        str(vis_run['config']),
-        str(vis_run['work_dir'] / 'epoch_2.pth'), '--work-dir',
-        str(tmp_path / 'test'), '--dump',
-        str(dump), '--cfg-options', f'test_dataloader.dataset.ann_file={val_ann}'
-    ], tool_env)
-    with open(dump, 'rb') as f:
+    with open(val_test_run['dump'], 'rb') as f:
         preds = sorted(pickle.load(f), key=lambda p: p['video_index'])
-    with open(val_ann) as f:
+    with open(osp.join(tiny_data, 'annotations', 'val.json')) as f:
         ids = [r['video_id'] for r in json.load(f)['data_list']]
     videos = torch.stack([p['video_embedding'] for p in preds]).float()
-    test_lines = hook_lines(run_log(tmp_path / 'test'))
+    test_lines = hook_lines(run_log(val_test_run['work_dir']))
     assert len(test_lines) == 3
     for (mode, step, q), (gt, top, rank) in test_lines.items():
         assert (mode, step) == ('test', 0)
@@ -159,9 +174,26 @@ def test_hook_ranking_matches_the_dumped_predictions(vis_run, tmp_path,
     train_lines = hook_lines(run_log(vis_run['work_dir']))
     for (_, _, q), value in test_lines.items():
         assert train_lines[('val', 2, q)] == value
-    images = glob.glob(str(tmp_path / 'test' / '*' / 'vis_data' / 'vis_image'
-                           / 'test_retrieval_query*_0.png'))
+    images = glob.glob(str(val_test_run['work_dir'] / '*' / 'vis_data' /
+                           'vis_image' / 'test_retrieval_query*_0.png'))
     assert len(images) == 3
+
+
+def test_hook_gathers_the_gallery_of_two_processes(vis_run, val_test_run,
+                                                   tiny_data, tmp_path,
+                                                   run_tool, tool_env,
+                                                   run_log):
+    """tools/dist_test.sh, two gloo processes, each embedding half of the
+    gallery: rank 0 draws the same rankings as one process."""
+    env = dict(tool_env, PORT=str(29500 + (hash(str(tmp_path)) % 1000)))
+    run_tool([
+        'bash', 'tools/dist_test.sh',
+        *val_split_args(vis_run, tiny_data, tmp_path)[:2], '2',
+        *val_split_args(vis_run, tiny_data, tmp_path)[2:]
+    ], env, timeout=600)
+    dist_lines = hook_lines(run_log(tmp_path))
+    assert len(dist_lines) == 3
+    assert dist_lines == hook_lines(run_log(val_test_run['work_dir']))
 
 
 def test_plot_curves_draws_the_run(vis_run, tmp_path, run_tool, tool_env):
