@@ -11,7 +11,8 @@ Open the printed address in a browser. The page works offline: gradio's
 analytics are off and its fonts are the system's (no request leaves the
 machine). Each ranked clip plays from a VP8 WebM copy of its first
 ``--preview-seconds`` seconds, written with PyAV to a temporary folder (any
-browser plays VP8; the rankings use the original files). Needs ``gradio`` (``pip install -r requirements/optional.txt``).
+browser plays VP8; the rankings use the original files). Needs ``gradio``
+(``pip install -r requirements/optional.txt``).
 """
 import argparse
 import hashlib
@@ -257,7 +258,8 @@ def build_page(backend: WebUIBackend, video_dir: str = '', topk: int = 5):
         return (f'**{result["answer"]}** ({result["score"]:.2f})'
                 + (f'  \nthen: {others}' if others else ''))
 
-    with gr.Blocks(title='Clover video search', analytics_enabled=False) as page:
+    with gr.Blocks(
+            title='Clover video search', analytics_enabled=False) as page:
         gr.Markdown('## Clover: search your videos by text')
         with gr.Row():
             folder = gr.Textbox(label='Video folder', value=video_dir,

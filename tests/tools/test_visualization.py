@@ -111,7 +111,8 @@ def test_hook_writes_sheets_to_every_backend(vis_run, run_log):
     for q in range(3):
         tb_images = acc.Images(f'val_retrieval_query{q}')
         assert [image.step for image in tb_images] == [1, 2]
-        local = cv2.imread(osp.join(image_dir, f'val_retrieval_query{q}_2.png'))
+        local = cv2.imread(
+            osp.join(image_dir, f'val_retrieval_query{q}_2.png'))
         board = cv2.imdecode(
             np.frombuffer(tb_images[1].encoded_image_string, np.uint8),
             cv2.IMREAD_COLOR)

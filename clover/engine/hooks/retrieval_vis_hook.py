@@ -143,10 +143,13 @@ class RetrievalVisHook(Hook):
                         f'RetrievalVisHook: video_index {index} has '
                         f'{num_captions} captions but {len(texts)} text '
                         'embeddings; the evaluation pipeline must keep all '
-                        'captions in order (SampleCaptions(num_captions=None))')
-                self._query_embeddings[index] = texts[0].detach().float().cpu()
+                        'captions in order '
+                        '(SampleCaptions(num_captions=None))')
+                self._query_embeddings[index] = (
+                    texts[0].detach().float().cpu())
 
-    def _gather(self) -> Tuple[Dict[int, torch.Tensor], Dict[int, torch.Tensor]]:
+    def _gather(
+            self) -> Tuple[Dict[int, torch.Tensor], Dict[int, torch.Tensor]]:
         """The embeddings of every rank (the sampler's padding repeats a
         video; the repeat is the same embedding)."""
         if get_world_size() == 1:
@@ -224,8 +227,9 @@ class RetrievalVisHook(Hook):
             runner.visualizer.add_image(
                 f'{mode}_retrieval_query{number}', sheet, step=step)
 
-    def _frames(self, runner, index: int,
-                cache: Dict[int, Optional[np.ndarray]]) -> Optional[np.ndarray]:
+    def _frames(
+            self, runner, index: int,
+            cache: Dict[int, Optional[np.ndarray]]) -> Optional[np.ndarray]:
         if index not in cache:
             path = self._gallery[index]['video_path']
             try:
