@@ -2,7 +2,7 @@
 # Installs Clover and what it needs into the current Python, idempotently.
 #   bash tools/install.sh           # runtime: torch, MMEngine, decoders, BERT
 #   bash tools/install.sh --tests   # plus the test suite's references and assets,
-#                                   # the optional extras (spaCy tagger,
+#                                   # the optional extras (spaCy tagger, FAISS,
 #                                   # TensorBoard, gradio), selenium and (as
 #                                   # root, with apt) Debian's ffmpeg, chromium
 #                                   # and chromium-driver
@@ -53,7 +53,7 @@ stage "OpenMMLab packages" $PIP --no-deps -r requirements/mminstall.txt
 if [[ $WITH_TESTS == 1 ]]; then
     stage "pytest" $PIP pytest
     stage "test references and assets" $PIP --no-deps -r requirements/tests.txt
-    stage "spaCy tagger (semantic masking tests)" $PIP -r requirements/optional.txt
+    stage "optional extras (spaCy tagger, FAISS)" $PIP -r requirements/optional.txt
     # The ffmpeg command line writes the decoder tests' VP9, HEVC, variable
     # frame rate and rotated files (those tests skip without it).
     if ! command -v ffmpeg >/dev/null && command -v apt-get >/dev/null \

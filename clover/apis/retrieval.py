@@ -1,7 +1,7 @@
 """Text-video retrieval with a trained dual encoder: index a gallery of
 videos once, rank it for any number of texts, or rank texts for a video."""
 import os.path as osp
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Callable, Dict, List, Optional, Sequence, Union
 
 import torch
 from mmengine.dataset import pseudo_collate
@@ -77,15 +77,21 @@ class TextVideoRetrievalInferencer(CloverInferencer):
         self.skipped: List[str] = []
 
     # Videos.
-    def embed_videos(self, paths: Sequence[str],
-                     skip_bad: bool = False) -> Dict[str, torch.Tensor]:
+    def embed_videos(self,
+                     paths: Sequence[str],
+                     skip_bad: bool = False,
+                     on_batch: Optional[Callable[[int], None]] = None
+                     ) -> Dict[str, torch.Tensor]:
         """Embeddings ``(D,)`` of ``paths``, from the cache where it has
         them; the others are decoded, embedded and cached.
 
         Args:
             paths (Sequence[str]): Video files.
             skip_bad (bool): Leave out (and log) videos that cannot be
-                decoded instead of raising. Defaults to False.
+                decoded instead of raising; they are listed in
+                :attr:`skipped`. Defaults to False.
+            on_batch (callable, optional): Called with the number of videos
+                of each decoded batch (progress bars).
 
         Returns:
             dict[str, Tensor]: Path -> embedding, for the embedded videos.
@@ -113,6 +119,8 @@ class TextVideoRetrievalInferencer(CloverInferencer):
                     self.skipped.append(path)
                     print_log(f'skipped an unreadable video: {err}',
                               logger='current')
+            if on_batch is not None:
+                on_batch(len(batch))
             if not samples:
                 continue
             self.cache.clip_shape = list(samples[0]['inputs']['imgs'].shape)
