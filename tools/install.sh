@@ -53,7 +53,7 @@ stage "OpenMMLab packages" $PIP --no-deps -r requirements/mminstall.txt
 if [[ $WITH_TESTS == 1 ]]; then
     stage "pytest" $PIP pytest
     stage "test references and assets" $PIP --no-deps -r requirements/tests.txt
-    stage "optional extras (spaCy tagger, FAISS)" $PIP -r requirements/optional.txt
+    stage "optional extras (spaCy tagger, FAISS, TensorBoard, gradio)" $PIP -r requirements/optional.txt
     # The ffmpeg command line writes the decoder tests' VP9, HEVC, variable
     # frame rate and rotated files (those tests skip without it).
     if ! command -v ffmpeg >/dev/null && command -v apt-get >/dev/null \
