@@ -185,6 +185,8 @@ class RetrievalVisHook(Hook):
 
     def _draw(self, runner, mode: str) -> None:
         videos, queries = self._gather()
+        # Until the next evaluation only the gathered copy is needed.
+        self._video_embeddings, self._query_embeddings = {}, {}
         if not is_main_process():
             return
         indices = sorted(videos)
