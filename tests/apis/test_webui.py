@@ -71,6 +71,22 @@ def test_preview_is_vp8_of_the_clip(tmp_path, tiny_data):
     assert webui.parse_candidates('  ') is None
 
 
+def test_backend_errors_say_what_to_do(tmp_path, tiny_config):
+    """What the page shows as an error, before any model is built."""
+    backend = webui.WebUIBackend(tiny_config, 'missing.pth',
+                                 preview_dir=str(tmp_path))
+    with pytest.raises(FileNotFoundError, match='checkpoint not found: '
+                       'missing.pth'):
+        backend.load(str(tmp_path), 'missing.pth')
+    with pytest.raises(RuntimeError, match='load a video folder first'):
+        backend.search('a red square', 3)
+    with pytest.raises(RuntimeError, match='--qa-config and --qa-checkpoint'):
+        backend.answer('clip.mp4', 'what colour?')
+    with pytest.raises(ValueError, match='both --qa-config and '
+                       '--qa-checkpoint'):
+        webui.WebUIBackend(tiny_config, 'x.pth', qa_config=tiny_config)
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
