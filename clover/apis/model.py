@@ -75,8 +75,9 @@ def read_checkpoint(checkpoint: str) -> Dict:
     return dict(state_dict=state, meta=meta)
 
 
-def compare_state_dicts(model: torch.nn.Module,
-                        state: Dict[str, torch.Tensor]) -> Dict[str, List[str]]:
+def compare_state_dicts(
+        model: torch.nn.Module,
+        state: Dict[str, torch.Tensor]) -> Dict[str, List[str]]:
     """Keys of ``state`` against the model's: ``missing`` (model only),
     ``unexpected`` (checkpoint only) and ``mismatched`` (shapes differ)."""
     own = model.state_dict()

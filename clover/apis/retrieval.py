@@ -1,13 +1,16 @@
 """Text-video retrieval with a trained dual encoder: index a gallery of
 videos once, rank it for any number of texts, or rank texts for a video."""
 import os.path as osp
+from functools import partial
 from typing import Callable, Dict, List, Optional, Sequence, Union
 
 import torch
 from mmengine.dataset import pseudo_collate
 from mmengine.logging import print_log
+from rich.progress import Progress
 
 from clover.datasets.video_io import VideoDecodeError
+from clover.utils.console import rich_console
 from .base import CloverInferencer, ModelSource
 from .gallery import FeatureCache, GallerySource, file_key, model_key
 from .gallery import resolve_gallery
@@ -105,34 +108,46 @@ class TextVideoRetrievalInferencer(CloverInferencer):
             todo[start:start + self.batch_size]
             for start in range(0, len(todo), self.batch_size)
         ]
-        if self.show_progress and batches:
-            from mmengine.utils import track_iter_progress
-            batches = track_iter_progress(batches)
-        for batch in batches:
-            samples = []
-            for path in batch:
-                try:
-                    samples.append(self.video_pipeline(dict(video_path=path)))
-                except VideoDecodeError as err:
-                    if not skip_bad:
-                        raise
-                    self.skipped.append(path)
-                    print_log(f'skipped an unreadable video: {err}',
-                              logger='current')
-            if on_batch is not None:
-                on_batch(len(batch))
-            if not samples:
-                continue
-            self.cache.clip_shape = list(samples[0]['inputs']['imgs'].shape)
-            for sample in self.predict_samples(samples):
-                self.cache.put(keys[sample.video_path],
-                               sample.video_embedding)
+        progress = None
+        if self.show_progress and todo and on_batch is None:
+            progress = Progress(console=rich_console(), transient=True)
+            task = progress.add_task('embedding videos', total=len(todo))
+            progress.start()
+            on_batch = partial(progress.advance, task)
+        try:
+            for batch in batches:
+                self._embed_batch(batch, keys, skip_bad)
+                if on_batch is not None:
+                    on_batch(len(batch))
+        finally:
+            if progress is not None:
+                progress.stop()
         if todo:
             self.cache.save()
         return {
             path: self.cache.get(keys[path])
             for path in paths if self.cache.get(keys[path]) is not None
         }
+
+    def _embed_batch(self, batch: List[str], keys: Dict[str, str],
+                     skip_bad: bool) -> None:
+        """Decode, embed and cache one batch of videos."""
+        samples = []
+        for path in batch:
+            try:
+                samples.append(self.video_pipeline(dict(video_path=path)))
+            except VideoDecodeError as err:
+                if not skip_bad:
+                    raise
+                self.skipped.append(path)
+                print_log(f'skipped an unreadable video: {err}',
+                          logger='current')
+        if not samples:
+            return
+        self.cache.clip_shape = list(samples[0]['inputs']['imgs'].shape)
+        for sample in self.predict_samples(samples):
+            self.cache.put(keys[sample.video_path],
+                           sample.video_embedding)
 
     def index(self,
               videos: GallerySource,
@@ -177,8 +192,8 @@ class TextVideoRetrievalInferencer(CloverInferencer):
         for start in range(0, len(texts), chunk_size):
             sample = self.pack_texts(texts[start:start + chunk_size],
                                      self._clip_shape())
-            chunks.append(
-                self.predict_samples([sample])[0].text_embeddings.float().cpu())
+            embedded = self.predict_samples([sample])[0]
+            chunks.append(embedded.text_embeddings.float().cpu())
         return torch.cat(chunks)
 
     def preprocess(self, inputs: List[str], batch_size: int = 1, **kwargs):
@@ -270,4 +285,3 @@ class TextVideoRetrievalInferencer(CloverInferencer):
             scores=scores[order].tolist(),
             ranks=list(range(1, len(order) + 1)),
             indices=order.tolist())
-

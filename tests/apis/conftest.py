@@ -50,7 +50,8 @@ def tiny_env(monkeypatch, tool_env):
 
 def load_make_demo_qa():
     spec = importlib.util.spec_from_file_location(
-        'make_demo_qa', osp.join(REPO_ROOT, 'tools', 'data', 'make_demo_qa.py'))
+        'make_demo_qa',
+        osp.join(REPO_ROOT, 'tools', 'data', 'make_demo_qa.py'))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

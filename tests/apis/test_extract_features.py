@@ -56,6 +56,13 @@ def reference(tool_env, tiny_config, tiny_checkpoint, gallery):
     return inferencer
 
 
+def assert_same_features(out, expected_out):
+    ids, embeddings = fi.load_features(out)
+    expected_ids, expected = fi.load_features(expected_out)
+    assert ids == expected_ids
+    np.testing.assert_allclose(embeddings, expected, atol=1e-5)
+
+
 def test_shards_hold_the_inferencers_embeddings(extracted, reference,
                                                 gallery):
     manifest = fi.read_manifest(extracted)
@@ -83,10 +90,7 @@ def test_resume_redoes_only_unfinished_shards(run_tool, tool_env, tiny_config,
                        gallery, out)
     assert 'resuming: 2 finished shards skipped' in proc.stderr
     assert os.stat(fi.shard_stem(out, 0) + '.npy').st_mtime_ns == before
-    ids, embeddings = fi.load_features(out)
-    expected_ids, expected = fi.load_features(extracted)
-    assert ids == expected_ids
-    np.testing.assert_allclose(embeddings, expected, atol=1e-6)
+    assert_same_features(out, extracted)
 
 
 def test_torchrun_two_ranks_equal_one_process(run_tool, tool_env, tiny_config,
@@ -99,10 +103,7 @@ def test_torchrun_two_ranks_equal_one_process(run_tool, tool_env, tiny_config,
                     sys.executable, '-m', 'torch.distributed.run',
                     '--nproc_per_node', '2', '--master_port', port
                 ])
-    ids, embeddings = fi.load_features(out)
-    expected_ids, expected = fi.load_features(extracted)
-    assert ids == expected_ids
-    np.testing.assert_allclose(embeddings, expected, atol=1e-5)
+    assert_same_features(out, extracted)
 
 
 def test_search_cli_ranks_as_the_inferencer(run_tool, tool_env, tiny_config,

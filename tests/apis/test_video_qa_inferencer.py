@@ -6,6 +6,7 @@ import pytest
 
 from clover.apis import VideoQAInferencer
 
+
 @pytest.fixture
 def inferencer(qa_run, monkeypatch):
     for key in ('CLOVER_TINY_DATA', 'CLOVER_TINY_TOKENIZER'):

@@ -36,12 +36,8 @@ val_dataloader = dict(
         test_mode=True))
 test_dataloader = dict(
     dataset=dict(
-        _delete_=True,
-        type='VideoQADataset',
-        ann_file=f'{data_root}/annotations/qa_test.json',
-        data_prefix=dict(video=f'{data_root}/videos'),
-        pipeline=qa_pipeline,
-        test_mode=True))
+        val_dataloader['dataset'],
+        ann_file=f'{data_root}/annotations/qa_test.json'))
 val_evaluator = dict(_delete_=True, type='VideoQAAccuracy')
 test_evaluator = val_evaluator
 
