@@ -2,8 +2,10 @@
 # Installs Clover and what it needs into the current Python, idempotently.
 #   bash tools/install.sh           # runtime: torch, MMEngine, decoders, BERT
 #   bash tools/install.sh --tests   # plus the test suite's references and assets,
-#                                   # the optional extras (spaCy, FAISS) and (as root, with
-#                                   # apt) Debian's ffmpeg
+#                                   # the optional extras (spaCy tagger, FAISS,
+#                                   # TensorBoard, gradio), selenium and (as
+#                                   # root, with apt) Debian's ffmpeg, chromium
+#                                   # and chromium-driver
 # A torch that is already installed (a user's own CUDA build) is kept. A second
 # run with nothing changed returns in about a second (a stamp file records what
 # was installed).
@@ -51,7 +53,7 @@ stage "OpenMMLab packages" $PIP --no-deps -r requirements/mminstall.txt
 if [[ $WITH_TESTS == 1 ]]; then
     stage "pytest" $PIP pytest
     stage "test references and assets" $PIP --no-deps -r requirements/tests.txt
-    stage "optional extras (spaCy tagger, FAISS)" $PIP -r requirements/optional.txt
+    stage "optional extras (spaCy tagger, FAISS, TensorBoard, gradio)" $PIP -r requirements/optional.txt
     # The ffmpeg command line writes the decoder tests' VP9, HEVC, variable
     # frame rate and rotated files (those tests skip without it).
     if ! command -v ffmpeg >/dev/null && command -v apt-get >/dev/null \
@@ -61,6 +63,19 @@ if [[ $WITH_TESTS == 1 ]]; then
             echo "[install] ffmpeg (Debian): done"
         else
             echo "[install] ffmpeg (Debian): could not install it; its tests will skip"
+        fi
+    fi
+    stage "selenium (web UI test)" $PIP -r requirements/browser_tests.txt
+    # Debian's chromium and its driver: the web UI test drives a real
+    # headless browser (it skips, saying so, without them).
+    if ! { command -v chromium && command -v chromedriver; } >/dev/null \
+            && command -v apt-get >/dev/null && [[ $(id -u) == 0 ]]; then
+        if (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+                apt-get install -y -qq --no-install-recommends chromium \
+                chromium-driver) >>$LOG 2>&1; then
+            echo "[install] chromium and chromium-driver (Debian): done"
+        else
+            echo "[install] chromium (Debian): could not install it; the web UI test will skip"
         fi
     fi
 fi

@@ -64,7 +64,13 @@ param_scheduler = [
 
 # An exponential moving average of the weights is what validation, test and
 # the checkpoints use: it smooths the epoch-to-epoch noise of a short run.
-custom_hooks = [dict(type='EMAHook', momentum=0.01, update_buffers=True)]
+# RetrievalVisHook: contact sheets of 4 validation captions (top 5 videos,
+# the right one framed) at every validation, written by the vis backends
+# (PNGs under WORK_DIR/<timestamp>/vis_data/vis_image).
+custom_hooks = [
+    dict(type='EMAHook', momentum=0.01, update_buffers=True),
+    dict(type='RetrievalVisHook', num_queries=4, topk=5),
+]
 
 default_hooks = dict(
     logger=dict(interval=5),

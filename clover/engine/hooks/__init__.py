@@ -1,3 +1,4 @@
 from .console_hook import ConsoleProgressHook
+from .retrieval_vis_hook import RetrievalVisHook
 
-__all__ = ['ConsoleProgressHook']
+__all__ = ['ConsoleProgressHook', 'RetrievalVisHook']
