@@ -25,7 +25,7 @@ def pretrained_bert_model(tmp_path, tiny_env, tiny_config):
     cfg.model.text_encoder = dict(
         type='BertTextEncoder', pretrained=str(bert_dir), pooling='mean',
         num_layers=1)
-    cfg.model.text_head.in_channels = 384
+    cfg.model.retrieval_head.text_proj.in_channels = 384
     for loader in (cfg.train_dataloader, cfg.val_dataloader,
                    cfg.test_dataloader):
         for step in loader.dataset.pipeline:
