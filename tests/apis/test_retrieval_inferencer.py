@@ -119,9 +119,9 @@ def test_init_model_names_mismatching_keys(tiny_env, tiny_config,
     assert isinstance(model.dataset_meta, dict)
     state = torch.load(tiny_checkpoint, map_location='cpu', weights_only=False)
     weights = state['state_dict']
-    missing = next(k for k in weights if k.startswith('video_head'))
+    missing = next(k for k in weights if k.startswith('retrieval_head.video_proj'))
     del weights[missing]
-    reshaped = next(k for k in weights if k.startswith('text_head'))
+    reshaped = next(k for k in weights if k.startswith('retrieval_head.text_proj'))
     weights[reshaped] = torch.zeros(3, 3)
     bad = tmp_path / 'bad.pth'
     torch.save(state, bad)

@@ -83,7 +83,7 @@ def test_multiple_choice_model_picks_the_metric_paths_candidate(
         pipeline=pipeline, test_mode=True)
     dump = tmp_path / 'mc.pkl'
     cfg.test_evaluator = [
-        dict(type='VideoQAAccuracy', label_key='answer_index'),
+        dict(type='VideoQAAccuracy'),
         dict(type='DumpResults', out_file_path=str(dump))
     ]
     config = str(tmp_path / 'mc_config.py')
