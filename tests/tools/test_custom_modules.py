@@ -52,7 +52,8 @@ def test_user_loss_trains_through_custom_imports(user_project, tiny_config,
     config = write_config(project_dir, tiny_config, """
         custom_imports = dict(imports=['user_losses'],
                               allow_failed_imports=False)
-        model = dict(loss=dict(type='UserHingeLoss', margin=0.3))
+        model = dict(retrieval_head=dict(
+            loss=dict(type='UserHingeLoss', margin=0.3)))
         train_dataloader = dict(batch_size=8)
         train_cfg = dict(max_epochs=1)
     """)
