@@ -14,7 +14,8 @@ command line skips it. Every reader here returns exactly that frame for index
   keyframes it skips over are decoded on their own, because a keyframe the
   decoder rejects drops the frames that depend on it and shifts every later
   index. When a check fails (a rejected packet, a dropped or unknown
-  timestamp) the read is redone by a sequential decode from the start, or,
+  timestamp, a frame the decoder marks corrupt) the read is redone by a
+  sequential decode from the start, or,
   with ``on_inexact='raise'``, raises :class:`FrameInexactError`. Containers
   whose timestamps do not give the presentation order (AVI, MPEG-TS/PS, FLV,
   ...: no stored presentation time or byte-based seeking) are decoded
@@ -41,7 +42,7 @@ ratio is ignored (frames keep their stored width).
 """
 import os.path as osp
 from dataclasses import dataclass
-from typing import Dict, Iterator, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Set
 
 import av
 # Before decord: decord's bundled zlib would otherwise be the one OpenCV's
@@ -49,6 +50,7 @@ import av
 # ("libpng error: bad parameters to zlib").
 import cv2  # noqa: F401
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 try:
     import decord
@@ -219,9 +221,14 @@ class VideoReader:
         return np.stack([frames[index] for index in indices])
 
 
-def _display_rgb(frame: av.VideoFrame) -> np.ndarray:
-    """A decoded PyAV frame as RGB in display orientation, ``(H, W, 3)``."""
-    rgb = frame.to_ndarray(format='rgb24')
+def _display_rgb(frame: av.VideoFrame,
+                 reformatter: VideoReformatter) -> np.ndarray:
+    """A decoded PyAV frame as RGB in display orientation, ``(H, W, 3)``.
+
+    One ``reformatter`` per reader keeps its conversion context from frame to
+    frame (``frame.to_ndarray`` builds a new one for every frame).
+    """
+    rgb = reformatter.reformat(frame, format='rgb24').to_ndarray()
     quarter_turns = round(frame.rotation / 90) % 4
     if quarter_turns:
         # np.rot90 turns counter-clockwise, like a positive display rotation.
@@ -261,6 +268,7 @@ class PyAVReader(VideoReader):
             raise ValueError(f'on_inexact must be one of {ON_INEXACT}, got '
                              f'{on_inexact!r}')
         self.on_inexact = on_inexact
+        self._reformatter = VideoReformatter()
         try:
             self._container = av.open(path)
         except (av.FFmpegError, OSError) as error:
@@ -290,53 +298,53 @@ class PyAVReader(VideoReader):
                     raise FrameInexactError(self.path, str(failure))
         return self._stack(self._read_sequentially(wanted), indices)
 
-    def _packets(self) -> Iterator[av.Packet]:
-        """The video packets from the current position, with the final
-        flushing packet."""
-        return self._container.demux(self._stream)
-
-    def _seek(self, position: int) -> None:
-        self._container.seek(
-            int(self.index.pts[position]), stream=self._stream)
-        self._stream.codec_context.flush_buffers()
-
     def _read_by_seeking(self, wanted: List[int]) -> Dict[int, np.ndarray]:
         """Frames ``wanted`` (sorted, within the index), one keyframe run
         each: seek, decode forward, check every timestamp."""
         keyframes = self.index.keyframes
-        # Run start of each wanted frame: the last keyframe at or before it
-        # (or the file start for frames before the first keyframe).
-        starts = np.searchsorted(keyframes, wanted, side='right') - 1
-        starts = [int(keyframes[k]) if k >= 0 else 0 for k in starts]
+        # Run start of each wanted frame: the last keyframe at or before it.
+        starts = keyframes[np.searchsorted(keyframes, wanted, 'right') - 1]
         frames: Dict[int, np.ndarray] = {}
-        for start in sorted(set(starts)):
+        for start in np.unique(starts):
             run = [index for index, run_start in zip(wanted, starts)
                    if run_start == start]
-            frames.update(self._decode_run(start, run))
-        skipped = set(keyframes[keyframes <= wanted[-1]].tolist()) - set(
-            starts)
-        for keyframe in sorted(skipped):
-            self._check_keyframe(int(keyframe))
+            frames.update(self._decode_run(int(start), run[-1], set(run)))
+        for keyframe in np.setdiff1d(keyframes[keyframes <= wanted[-1]],
+                                     starts):
+            self._decode_run(int(keyframe), int(keyframe), set())
         return frames
 
-    def _decode_run(self, start: int, run: List[int]) -> Dict[int, np.ndarray]:
-        position_of = self._position_of
-        self._seek(start)
+    def _decode_run(self, start: int, stop: int,
+                    keep: Set[int]) -> Dict[int, np.ndarray]:
+        """Seek to keyframe ``start`` and decode through frame ``stop``,
+        returning the frames in ``keep``.
+
+        Raises:
+            _CheckFailed: If the decoder rejects a packet, marks a frame
+                corrupt (it would then differ from the frame a sequential
+                decode conceals from earlier frames), or does not output the
+                timestamps of frames ``start, start + 1, ..., stop`` in turn.
+        """
+        self._container.seek(int(self.index.pts[start]), stream=self._stream)
+        self._stream.codec_context.flush_buffers()
         frames, expected = {}, start
         try:
-            for packet in self._packets():
+            for packet in self._container.demux(self._stream):
                 for frame in self._stream.decode(packet):
-                    position = position_of(frame.pts)
+                    position = self._position_of(frame.pts)
                     if position < start:
                         continue  # a seek before the keyframe asked for
                     if position != expected:
                         raise _CheckFailed(
-                            f'frame {expected} (pts {self.index.pts[expected]}'
-                            f') was expected after seeking, the decoder gave '
-                            f'pts {frame.pts}')
-                    if position in run:
-                        frames[position] = _display_rgb(frame)
-                    if position == run[-1]:
+                            f'after seeking, frame {expected} (pts '
+                            f'{self.index.pts[expected]}) was due, the '
+                            f'decoder gave pts {frame.pts}')
+                    if frame.is_corrupt:
+                        raise _CheckFailed(
+                            f'the decoder marks frame {position} corrupt')
+                    if position in keep:
+                        frames[position] = self._rgb(frame)
+                    if position == stop:
                         return frames
                     expected += 1
         except av.FFmpegError as error:
@@ -344,29 +352,18 @@ class PyAVReader(VideoReader):
                                f'{expected} ({error})')
         raise _CheckFailed(f'the decoder stopped before frame {expected}')
 
-    def _position_of(self, pts: Optional[int]) -> int:
-        position = int(np.searchsorted(self.index.pts, pts)) if (
-            pts is not None) else -1
-        if not 0 <= position < self.num_frames or (self.index.pts[position]
-                                                   != pts):
-            raise _CheckFailed(f'the decoder gave pts {pts}, which no packet '
-                               'has')
-        return position
+    def _rgb(self, frame: av.VideoFrame) -> np.ndarray:
+        return _display_rgb(frame, self._reformatter)
 
-    def _check_keyframe(self, keyframe: int) -> None:
-        """Decode one keyframe the runs skipped over: if the decoder rejects
-        it, the frames depending on it are dropped and later indices shift."""
-        self._seek(keyframe)
-        target = self.index.pts[keyframe]
-        try:
-            for packet in self._packets():
-                if packet.pts == target:
-                    self._stream.decode(packet)
-                    return
-        except av.FFmpegError as error:
+    def _position_of(self, pts: Optional[int]) -> int:
+        """Presentation position of a decoded frame's timestamp."""
+        if pts is None:
+            raise _CheckFailed('the decoder gave a frame without pts')
+        position = int(np.searchsorted(self.index.pts, pts))
+        if position == self.num_frames or self.index.pts[position] != pts:
             raise _CheckFailed(
-                f'the decoder rejected the keyframe of frame {keyframe} '
-                f'({error})')
+                f'the decoder gave pts {pts}, which no packet has')
+        return position
 
     def _read_sequentially(self, wanted: List[int]) -> Dict[int, np.ndarray]:
         """Frames ``wanted`` (sorted) by decoding from the start, skipping
@@ -376,7 +373,7 @@ class PyAVReader(VideoReader):
         frames: Dict[int, np.ndarray] = {}
         last_decoded, position, error_note = None, 0, ''
         wanted_set = set(wanted)
-        for packet in self._packets():
+        for packet in self._container.demux(self._stream):
             try:
                 decoded = self._stream.decode(packet)
             except av.FFmpegError as error:
@@ -385,7 +382,7 @@ class PyAVReader(VideoReader):
             for frame in decoded:
                 last_decoded = frame
                 if position in wanted_set:
-                    frames[position] = _display_rgb(frame)
+                    frames[position] = self._rgb(frame)
                 position += 1
             if position > wanted[-1]:
                 break
@@ -395,7 +392,7 @@ class PyAVReader(VideoReader):
         if len(frames) < len(wanted):
             # Decoding is sequential, so it stopped before every missing
             # index: they all get the last frame it produced.
-            fallback = _display_rgb(last_decoded)
+            fallback = self._rgb(last_decoded)
             frames = {index: frames.get(index, fallback) for index in wanted}
         return frames
 
@@ -408,13 +405,14 @@ class PyAVReader(VideoReader):
         """Decode every keyframe on its own.
 
         Raises:
-            FrameInexactError: If the decoder rejects one (the frames that
-                depend on it are then dropped by a sequential decode, so
-                random access by packet counts the later frames wrongly).
+            FrameInexactError: If the decoder rejects one or marks it
+                corrupt: a sequential decode then drops the frames that
+                depend on it or conceals them from earlier frames, which
+                random access does not reproduce.
         """
         try:
             for keyframe in self.index.keyframes:
-                self._check_keyframe(int(keyframe))
+                self._decode_run(int(keyframe), int(keyframe), set())
         except _CheckFailed as failure:
             raise FrameInexactError(self.path, str(failure))
 

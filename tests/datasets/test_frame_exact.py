@@ -1,0 +1,180 @@
+"""Frame-exact decoding: the frames the video pipeline returns are, bit for
+bit, the frames at those indices of a sequential PyAV decode, on the
+container / codec classes where decord's random access is wrong (B-frames in
+AVI, MPEG-4 Part 2 and MPEG-2 with B-frames, MPEG-TS, damaged keyframes) and
+on those where it is right."""
+import shutil
+
+import av
+import numpy as np
+import pytest
+
+from clover.datasets import VideoDecodeError
+from clover.datasets.transforms import SampleFrames, VideoDecode, VideoInit
+from clover.datasets.video_io import FrameInexactError, open_video
+from .conftest import run_ffmpeg
+
+NUM_FRAMES = 48
+# name -> (file name, ffmpeg output arguments). Short GOPs, so that reads seek.
+ENCODINGS = {
+    'xvid_avi': ('xvid.avi',
+                 ['-c:v', 'mpeg4', '-vtag', 'xvid', '-bf', '2', '-g', '12']),
+    'h264_avi': ('h264.avi', ['-c:v', 'libx264', '-bf', '3', '-g', '12']),
+    'mpeg4_mp4': ('mpeg4.mp4', ['-c:v', 'mpeg4', '-bf', '2', '-g', '12']),
+    'h264_ts': ('h264.ts', ['-c:v', 'libx264', '-bf', '3', '-g', '12']),
+    'mpeg2_mpg': ('mpeg2.mpg', ['-c:v', 'mpeg2video', '-bf', '2', '-g', '12']),
+    'h264_mp4': ('h264.mp4', ['-c:v', 'libx264', '-bf', '3', '-g', '12']),
+    'h264_mkv': ('h264.mkv', ['-c:v', 'libx264', '-bf', '3', '-g', '12']),
+    'mjpeg_avi': ('mjpeg.avi', ['-c:v', 'mjpeg', '-q:v', '3']),
+}
+# Made from h264_mp4 by zeroing most of one keyframe's bytes.
+DAMAGED = {'damaged_first_key_mp4': 0, 'damaged_middle_key_mp4': 2}
+DECORD_EXACT = ('h264_mp4', 'h264_mkv', 'mjpeg_avi')
+ALL_VIDEOS = tuple(ENCODINGS) + tuple(DAMAGED)
+
+
+def damage_keyframe(source: str, target: str, keyframe: int) -> None:
+    """Copy ``source`` with the last two thirds of its ``keyframe``-th
+    keyframe packet zeroed."""
+    with av.open(source) as container:
+        keyframes = [(packet.pos, packet.size)
+                     for packet in container.demux(video=0)
+                     if packet.size and packet.is_keyframe]
+    position, size = keyframes[keyframe]
+    data = bytearray(open(source, 'rb').read())
+    data[position + size // 3:position + size] = bytes(size - size // 3)
+    with open(target, 'wb') as file:
+        file.write(data)
+
+
+@pytest.fixture(scope='module')
+def videos(tmp_path_factory, bikes_video):
+    """The first ``NUM_FRAMES`` frames of bikes.mp4 at 96x40 in each
+    encoding, plus the damaged files: name -> path."""
+    if shutil.which('ffmpeg') is None:
+        pytest.skip('the ffmpeg command line is not installed')
+    out_dir = tmp_path_factory.mktemp('frame_exact')
+    paths = {}
+    for name, (file_name, codec_args) in ENCODINGS.items():
+        paths[name] = str(out_dir / file_name)
+        run_ffmpeg('-i', bikes_video, '-frames:v', str(NUM_FRAMES), '-an',
+                   '-vf', 'scale=96:40', *codec_args, paths[name])
+    for name, keyframe in DAMAGED.items():
+        paths[name] = str(out_dir / f'{name}.mp4')
+        damage_keyframe(paths['h264_mp4'], paths[name], keyframe)
+    return paths
+
+
+def sequential_decode(path: str) -> np.ndarray:
+    """Every frame a plain PyAV decode outputs, in order, skipping packets
+    the decoder rejects (as the ffmpeg command line does): ``(N, H, W, 3)``
+    RGB. One decoder thread, like the readers' default: how the decoder
+    conceals a damaged frame depends on its thread count."""
+    frames = []
+    with av.open(path) as container:
+        stream = container.streams.video[0]
+        stream.thread_count = 1
+        for packet in container.demux(stream):
+            try:
+                frames += [
+                    frame.to_ndarray(format='rgb24')
+                    for frame in stream.decode(packet)
+                ]
+            except av.FFmpegError:
+                continue
+    return np.stack(frames)
+
+
+@pytest.fixture(scope='module')
+def references(videos):
+    return {name: sequential_decode(path) for name, path in videos.items()}
+
+
+def run_pipeline(path, sampler, backend='auto'):
+    results = VideoInit(backend)(dict(video_path=path))
+    return VideoDecode()(sampler(results))
+
+
+def assert_frames_exact(results, reference):
+    # An index the file claims but cannot decode gets the last decodable
+    # frame (damaged files decode fewer frames than they list).
+    indices = np.minimum(results['frame_inds'], len(reference) - 1)
+    np.testing.assert_array_equal(results['imgs'], reference[indices])
+
+
+def test_the_files_are_what_they_claim(videos, references):
+    for name in ENCODINGS:
+        assert len(references[name]) == NUM_FRAMES, name
+    # Neighbouring frames differ, so an index off by one would show.
+    steps = np.abs(np.diff(references['h264_mp4'].astype(int), axis=0))
+    assert steps.mean(axis=(1, 2, 3)).min() > 1
+    # The first damaged keyframe makes the decoder drop its dependants: a
+    # reader counting packets would be off by that many frames after it.
+    assert len(references['damaged_first_key_mp4']) < NUM_FRAMES
+
+
+@pytest.mark.parametrize('name', ALL_VIDEOS)
+def test_pipeline_returns_the_sequential_frames(videos, references, name):
+    reference = references[name]
+    for sampler in (SampleFrames(8, test_mode=True),
+                    SampleFrames(16, num_views=2, test_mode=True)):
+        assert_frames_exact(run_pipeline(videos[name], sampler), reference)
+    # Training draws: whatever they are, the frames must be theirs.
+    train_sampler = SampleFrames(8)
+    for _ in range(6):
+        assert_frames_exact(run_pipeline(videos[name], train_sampler),
+                            reference)
+    # Every frame at once, in reverse with repeats.
+    reader = open_video(videos[name])
+    indices = np.r_[NUM_FRAMES - 1:-1:-1, 5, 5]
+    try:
+        frames = reader.read_frames(indices)
+    finally:
+        reader.close()
+    np.testing.assert_array_equal(
+        frames, reference[np.minimum(indices, len(reference) - 1)])
+
+
+def test_seeking_is_used_where_timestamps_allow(videos):
+    expected_sequential = dict.fromkeys(ALL_VIDEOS, True)
+    expected_sequential.update(h264_mp4=False, h264_mkv=False,
+                               mpeg4_mp4=False, mjpeg_avi=False,
+                               damaged_middle_key_mp4=False)
+    for name, sequential in expected_sequential.items():
+        reader = open_video(videos[name])
+        assert reader.sequential == sequential, name
+        reader.close()
+
+
+def test_failed_timestamp_check_raises_when_asked(videos, references):
+    path = videos['damaged_middle_key_mp4']
+    reader = open_video(path, on_inexact='raise')
+    # Frames before the damaged GOP read fine by seeking.
+    np.testing.assert_array_equal(reader.read_frames([1, 3]),
+                                  references['damaged_middle_key_mp4'][[1, 3]])
+    with pytest.raises(FrameInexactError, match='damaged_middle_key_mp4.*'
+                       'corrupt'):
+        reader.read_frames([1, 40])
+    reader.close()
+
+
+@pytest.mark.parametrize('name', ALL_VIDEOS)
+def test_decord_refuses_the_files_it_misreads(videos, references, name):
+    pytest.importorskip('decord')
+    path = videos[name]
+    if name not in DECORD_EXACT:
+        with pytest.raises(FrameInexactError, match=path):
+            VideoInit('decord')(dict(video_path=path))
+        return
+    for sampler in (SampleFrames(8, test_mode=True), SampleFrames(8)):
+        results = run_pipeline(path, sampler, 'decord')
+        assert results['video_backend'] == 'decord'
+        assert_frames_exact(results, references[name])
+
+
+def test_inexact_error_is_a_decode_error(videos):
+    # The dataset's skip logic catches VideoDecodeError: refused files are
+    # skipped (and counted) like undecodable ones.
+    pytest.importorskip('decord')
+    with pytest.raises(VideoDecodeError):
+        open_video(videos['xvid_avi'], 'decord')
