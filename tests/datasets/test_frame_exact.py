@@ -3,8 +3,6 @@ bit, the frames at those indices of a sequential PyAV decode, on the
 container / codec classes where decord's random access is wrong (B-frames in
 AVI, MPEG-4 Part 2 and MPEG-2 with B-frames, MPEG-TS, damaged keyframes) and
 on those where it is right."""
-import shutil
-
 import av
 import numpy as np
 import pytest
@@ -12,7 +10,7 @@ import pytest
 from clover.datasets import VideoDecodeError
 from clover.datasets.transforms import SampleFrames, VideoDecode, VideoInit
 from clover.datasets.video_io import FrameInexactError, open_video
-from .conftest import run_ffmpeg
+from .conftest import transcode
 
 NUM_FRAMES = 48
 # name -> (file name, ffmpeg output arguments). Short GOPs, so that reads seek.
@@ -51,14 +49,8 @@ def damage_keyframe(source: str, target: str, keyframe: int) -> None:
 def videos(tmp_path_factory, bikes_video):
     """The first ``NUM_FRAMES`` frames of bikes.mp4 at 96x40 in each
     encoding, plus the damaged files: name -> path."""
-    if shutil.which('ffmpeg') is None:
-        pytest.skip('the ffmpeg command line is not installed')
     out_dir = tmp_path_factory.mktemp('frame_exact')
-    paths = {}
-    for name, (file_name, codec_args) in ENCODINGS.items():
-        paths[name] = str(out_dir / file_name)
-        run_ffmpeg('-i', bikes_video, '-frames:v', str(NUM_FRAMES), '-an',
-                   '-vf', 'scale=96:40', *codec_args, paths[name])
+    paths = transcode(bikes_video, out_dir, ENCODINGS, NUM_FRAMES)
     for name, keyframe in DAMAGED.items():
         paths[name] = str(out_dir / f'{name}.mp4')
         damage_keyframe(paths['h264_mp4'], paths[name], keyframe)
