@@ -313,8 +313,36 @@ class PyAVReader(VideoReader):
             frames.update(self._decode_run(int(start), run[-1], set(run)))
         for keyframe in np.setdiff1d(keyframes[keyframes <= wanted[-1]],
                                      starts):
-            self._decode_run(int(keyframe), int(keyframe), set())
+            self._check_keyframe(int(keyframe))
         return frames
+
+    def _seek(self, keyframe: int) -> None:
+        """Seek to a keyframe, with an empty decoder."""
+        self._container.seek(int(self.index.pts[keyframe]),
+                             stream=self._stream)
+        self._stream.codec_context.flush_buffers()
+
+    def _check_keyframe(self, keyframe: int) -> None:
+        """Decode keyframe ``keyframe`` alone (its packet, then a drain, so
+        no later frame is decoded) and check it as :meth:`_decode_run`
+        does."""
+        self._seek(keyframe)
+        try:
+            for packet in self._container.demux(self._stream):
+                if packet.pts == self.index.pts[keyframe]:
+                    decoded = (self._stream.decode(packet) +
+                               self._stream.decode(None))
+                    break
+            else:
+                decoded = []
+        except av.FFmpegError as error:
+            raise _CheckFailed(f'the decoder rejected the keyframe of frame '
+                               f'{keyframe} ({error})')
+        if not decoded or self._position_of(decoded[0].pts) != keyframe:
+            raise _CheckFailed(f'the keyframe of frame {keyframe} decodes to '
+                               'no frame of its own')
+        if decoded[0].is_corrupt:
+            raise _CheckFailed(f'the decoder marks frame {keyframe} corrupt')
 
     def _decode_run(self, start: int, stop: int,
                     keep: Set[int]) -> Dict[int, np.ndarray]:
@@ -327,8 +355,7 @@ class PyAVReader(VideoReader):
                 decode conceals from earlier frames), or does not output the
                 timestamps of frames ``start, start + 1, ..., stop`` in turn.
         """
-        self._container.seek(int(self.index.pts[start]), stream=self._stream)
-        self._stream.codec_context.flush_buffers()
+        self._seek(start)
         frames, expected = {}, start
         try:
             for packet in self._container.demux(self._stream):
