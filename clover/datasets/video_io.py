@@ -3,23 +3,29 @@
 Frame ``i`` of a file is the ``i``-th frame a sequential decode outputs
 (presentation order), whatever the timestamps: variable-frame-rate files index
 like constant ones, and a packet the decoder rejects is skipped, as the ffmpeg
-command line skips it. Every reader here returns exactly that frame for index
-``i``, or raises :class:`VideoDecodeError` naming the file.
+command line skips it. The readers return exactly that frame for index ``i``,
+or raise :class:`VideoDecodeError` naming the file, on every file they accept
+that :meth:`PyAVReader.check_every_frame` passes
+(``tools/misc/check_videos.py`` runs it on a corpus); for the files it fails
+(damaged packets) see below.
 
 - :class:`PyAVReader` (``backend='auto'`` or ``'pyav'``) demuxes the file once
   (no decoding) into a :class:`PacketIndex`: the timestamp of every frame in
   presentation order and the keyframes. To read frame ``i`` it seeks to the
-  last keyframe at or before ``i`` and decodes forward, checking that the
-  decoder outputs the timestamps of frames ``k, k + 1, ..., i`` in turn; the
-  keyframes it skips over are decoded on their own, because a keyframe the
+  last keyframe ``k`` at or before ``i`` and decodes forward, checking that
+  the decoder outputs the timestamps of frames ``k, k + 1, ..., i`` in turn;
+  the keyframes it skips over are decoded on their own, because a keyframe the
   decoder rejects drops the frames that depend on it and shifts every later
   index. When a check fails (a rejected packet, a dropped or unknown
   timestamp, a frame the decoder marks corrupt) the read is redone by a
-  sequential decode from the start, or,
-  with ``on_inexact='raise'``, raises :class:`FrameInexactError`. Containers
+  sequential decode from the start, or, with ``on_inexact='raise'``, raises
+  :class:`FrameInexactError`. The non-key frames of a skipped run are not
+  decoded: a non-key packet the decoder rejects there shifts the later indices
+  by one, unseen by that read (found by ``check_every_frame``). Containers
   whose timestamps do not give the presentation order (AVI, MPEG-TS/PS, FLV,
   ...: no stored presentation time or byte-based seeking) are decoded
-  sequentially unless their codec is intra-only.
+  sequentially unless their codec is intra-only; those reads are exact on any
+  file.
 - :class:`DecordReader` (``backend='decord'``) uses decord's random access,
   which is fast but not exact on every file: it returns wrong frames for
   codecs with B-frames outside H.264/HEVC in MP4/MKV (MPEG-4 Part 2, MPEG-2),
@@ -300,6 +306,32 @@ class PyAVReader(VideoReader):
                     raise FrameInexactError(self.path, str(failure))
         return self._stack(self._read_sequentially(wanted), indices)
 
+    def check_every_frame(self) -> int:
+        """Decode the whole stream once, without colour conversion, and check
+        it as reads check the runs they decode.
+
+        A read checks the keyframe runs it decodes and the keyframes before
+        them, not the other frames of the runs it skips: a packet the decoder
+        rejects there drops a frame from a sequential decode and shifts every
+        later index, unseen by that read. This pass sees it.
+
+        Returns:
+            int: Frames a sequential decode outputs.
+
+        Raises:
+            FrameInexactError: If the file seeks and a check fails (a read
+                that skips the failing run would return wrong frames).
+            VideoDecodeError: If no frame decodes.
+        """
+        if self.sequential:
+            return len(self._read_sequentially(list(range(self.num_frames)),
+                                               convert=False))
+        try:
+            self._decode_run(0, self.num_frames - 1, set())
+        except _CheckFailed as failure:
+            raise FrameInexactError(self.path, str(failure))
+        return self.num_frames
+
     def _read_by_seeking(self, wanted: List[int]) -> Dict[int, np.ndarray]:
         """Frames ``wanted`` (sorted, within the index), one keyframe run
         each: seek, decode forward, check every timestamp."""
@@ -394,9 +426,13 @@ class PyAVReader(VideoReader):
                 f'the decoder gave pts {pts}, which no packet has')
         return position
 
-    def _read_sequentially(self, wanted: List[int]) -> Dict[int, np.ndarray]:
+    def _read_sequentially(self,
+                           wanted: List[int],
+                           convert: bool = True
+                           ) -> Dict[int, Optional[np.ndarray]]:
         """Frames ``wanted`` (sorted) by decoding from the start, skipping
-        packets the decoder rejects."""
+        packets the decoder rejects; ``convert=False`` keeps ``None`` for
+        each decoded frame instead of its RGB array (to count them)."""
         self._container.seek(0)
         self._stream.codec_context.flush_buffers()
         frames: Dict[int, np.ndarray] = {}
@@ -411,14 +447,14 @@ class PyAVReader(VideoReader):
             for frame in decoded:
                 last_decoded = frame
                 if position in wanted_set:
-                    frames[position] = self._rgb(frame)
+                    frames[position] = self._rgb(frame) if convert else None
                 position += 1
             if position > wanted[-1]:
                 break
         if last_decoded is None:
             raise VideoDecodeError(self.path,
                                    f'no decodable frame{error_note}')
-        if len(frames) < len(wanted):
+        if len(frames) < len(wanted) and convert:
             # Decoding is sequential, so it stopped before every missing
             # index: they all get the last frame it produced.
             fallback = self._rgb(last_decoded)

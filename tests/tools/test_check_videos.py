@@ -16,17 +16,17 @@ TOOL = osp.join(REPO_ROOT, 'tools', 'misc', 'check_videos.py')
 NUM_GOOD = 4
 
 
-def write_mpeg4(path: str, num_frames: int) -> None:
-    """A 32x32 MPEG-4 Part 2 MP4 with a keyframe every 4 frames; frame i
-    shows a bar at row 2i, so frames differ."""
+def write_mpeg4(path: str, num_frames: int, gop_size: int = 4) -> None:
+    """A 32x32 MPEG-4 Part 2 MP4 with a keyframe every ``gop_size`` frames;
+    frame i shows a bar at row 2i, so frames differ."""
     with av.open(path, 'w') as container:
         stream = container.add_stream('mpeg4', rate=8)
         stream.width = stream.height = 32
         stream.pix_fmt = 'yuv420p'
-        stream.codec_context.gop_size = 4
+        stream.codec_context.gop_size = gop_size
         for index in range(num_frames):
             image = np.zeros((32, 32, 3), np.uint8)
-            image[..., 0] = 10 + 15 * index
+            image[..., 0] = (10 + 15 * index) % 256
             image[2 * index % 32:2 * index % 32 + 4] = 255
             frame = av.VideoFrame.from_ndarray(image, format='rgb24')
             for packet in stream.encode(frame):
@@ -43,6 +43,18 @@ def zero_second_keyframe(source: str, target: str) -> None:
     position, size = keyframes[1]
     data = bytearray(open(source, 'rb').read())
     data[position + size // 3:position + size] = bytes(size - size // 3)
+    open(target, 'wb').write(data)
+
+
+def garble_frame(source: str, target: str, frame: int) -> None:
+    """Copy ``source`` with the packet of frame ``frame`` (no B-frames:
+    decode order is presentation order) overwritten by random bytes."""
+    with av.open(source) as container:
+        packets = [(packet.pos, packet.size)
+                   for packet in container.demux(video=0) if packet.size]
+    position, size = packets[frame]
+    data = bytearray(open(source, 'rb').read())
+    data[position:position + size] = np.random.default_rng(0).bytes(size)
     open(target, 'wb').write(data)
 
 
@@ -65,6 +77,10 @@ def corpus(tmp_path_factory):
     (videos / 'notes.mp4').write_text('not a video\n')
     zero_second_keyframe(str(videos / 'good_1.mp4'),
                          str(videos / 'damaged.mp4'))
+    # 48 frames in runs of 12: 8 test-mode samples read frames 3, 9, 15, ...
+    # so none decodes frame 10, yet its loss shifts frames 11-47.
+    write_mpeg4(str(videos / 'long.mp4'), 48, gop_size=12)
+    garble_frame(str(videos / 'long.mp4'), str(videos / 'garbled.mp4'), 10)
     expected = {
         'short.mp4': 'too-short',
         'truncated.mp4': 'undecodable',
@@ -72,8 +88,9 @@ def corpus(tmp_path_factory):
         'notes.mp4': 'undecodable',
         'missing.mp4': 'undecodable',
         'damaged.mp4': 'frame-inexact',
+        'garbled.mp4': 'frame-inexact',
     }
-    names = good[:2] + list(expected) + good[2:]
+    names = good[:2] + list(expected) + good[2:] + ['long.mp4']
     # A QA file lists a video once per question: good_0 and notes twice.
     records = [
         dict(question_id=f'q{index}', video_id=name[:-4], video=name,
@@ -139,12 +156,16 @@ def test_lists_exactly_the_broken_files(corpus, check_videos, capsys):
     with pytest.raises(SystemExit, match='clean.json exists'):
         check_videos.main([ann_file, '--workers', '1'])
     assert json.load(open(ann_file.replace('.json', '.clean.json'))) == clean
-    # Decoding every frame finds the same files.
+    # Reading only the sampled frames misses the garbled frame between them.
     os.remove(ann_file.replace('.json', '.clean.json'))
     capsys.readouterr()
-    assert check_videos.main([ann_file, '--workers', '1', '--full']) == 1
-    assert reported(capsys.readouterr().out) == expected
-    check_clean_file(ann_file, original, expected, records)
+    assert check_videos.main([ann_file, '--workers', '1',
+                              '--sampled-only']) == 1
+    quick = dict(expected)
+    del quick['garbled.mp4']
+    assert reported(capsys.readouterr().out) == quick
+    check_clean_file(ann_file, original, quick, records)
+    os.remove(ann_file.replace('.json', '.clean.json'))
 
 
 def test_clean_corpus_passes(corpus, check_videos, capsys, tmp_path):

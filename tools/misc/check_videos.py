@@ -1,18 +1,21 @@
 """Check every video of a corpus before training, and write a cleaned
 annotation file without the bad ones.
 
-Each video is opened with Clover's exact reader and the frames the pipeline
-samples (or, with ``--full``, every frame) are decoded, in parallel processes.
-A video is reported as
+Each video is opened with Clover's exact reader, in parallel processes: the
+frames the pipeline samples in test mode are read, and every frame is decoded
+once (no colour conversion) with the reader's timestamp checks, because
+training samples any frame and a damaged packet shifts the frames after it
+(``--sampled-only`` skips this pass). A video is reported as
 
 - ``undecodable``: missing, not a video, or the decoder fails on it;
 - ``zero-frame``: the container lists no frame, or none decodes;
 - ``too-short``: fewer frames than the pipeline's clip takes
   (``SampleFrames.num_frames``; shorter videos would repeat frames);
-- ``frame-inexact``: a timestamp check fails (a damaged keyframe, a dropped
-  or corrupt frame), so random access cannot vouch for the frames; or, with
-  ``--full``, fewer frames decode than the container lists; or the config
-  asks for ``backend='decord'`` and decord misreads the file.
+- ``frame-inexact``: a timestamp check fails (a damaged packet, a dropped or
+  corrupt frame), so random access cannot vouch for the frames; or a file
+  decoded sequentially (AVI, MPEG-TS, ...) decodes fewer frames than it
+  lists; or the config asks for ``backend='decord'`` and decord misreads the
+  file.
 
 For each annotation file with a problem, ``<name>.clean.json`` is written
 beside it without the records of the bad videos (every record naming one:
@@ -22,7 +25,7 @@ was found, 0 otherwise. Examples::
 
     python tools/misc/check_videos.py configs/demo/clover_retrieval_demo.py
     python tools/misc/check_videos.py data/msvd_qa/annotations/train.json \\
-        --video-root data/msvd/videos --num-frames 16 --workers 8 --full
+        --video-root data/msvd/videos --num-frames 16 --workers 8
 """
 import argparse
 import json
@@ -53,14 +56,14 @@ class VideoCheck:
         num_frames (int): Frames per view of the pipeline's clip.
         num_views (int): Test views of the pipeline.
         backend (str): The pipeline's ``VideoInit`` backend.
-        full (bool): Decode every frame instead of the sampled ones.
+        sampled_only (bool): Skip the pass over every frame.
     """
 
     path: str
     num_frames: int
     num_views: int = 1
     backend: str = 'auto'
-    full: bool = False
+    sampled_only: bool = False
 
 
 @dataclass
@@ -93,20 +96,15 @@ def check_video(check: VideoCheck) -> Tuple[str, Optional[str], str]:
         total = reader.num_frames
         if total == 0:
             return check.path, 'zero-frame', 'the container lists no frame'
-        if check.full:
-            # The seeking path checks every timestamp; a sequential read
-            # fills frames that do not decode, so those are counted.
-            reader.read_frames(range(total))
-            decodable = (count_decodable_frames(check.path)
-                         if reader.sequential else total)
+        sampler = SampleFrames(
+            check.num_frames, check.num_views, test_mode=True)
+        reader.read_frames(sampler.sample(total))
+        if not check.sampled_only:
+            decodable = reader.check_every_frame()
             if decodable < total:
                 return (check.path, 'frame-inexact',
                         f'the container lists {total} frames, {decodable} '
                         'decode')
-        else:
-            sampler = SampleFrames(
-                check.num_frames, check.num_views, test_mode=True)
-            reader.read_frames(sampler.sample(total))
         if total < check.num_frames:
             return (check.path, 'too-short',
                     f'{total} frames, the clip takes {check.num_frames}')
@@ -122,21 +120,6 @@ def check_video(check: VideoCheck) -> Tuple[str, Optional[str], str]:
     finally:
         reader.close()
     return check.path, None, ''
-
-
-def count_decodable_frames(path: str) -> int:
-    """Frames a sequential decode outputs, skipping rejected packets."""
-    import av
-    count = 0
-    with av.open(path) as container:
-        stream = container.streams.video[0]
-        stream.thread_count = 1
-        for packet in container.demux(stream):
-            try:
-                count += len(stream.decode(packet))
-            except av.FFmpegError:
-                continue
-    return count
 
 
 def read_records(path: str) -> List[dict]:
@@ -280,8 +263,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--workers', type=int, default=2,
                         help='parallel processes; 1 checks in this process '
                         '(default 2)')
-    parser.add_argument('--full', action='store_true',
-                        help='decode every frame, not only the sampled ones')
+    parser.add_argument(
+        '--sampled-only', action='store_true',
+        help='read only the sampled frames, without the pass over every '
+        'frame (faster, misses damaged packets between them)')
     return parser.parse_args(argv)
 
 
@@ -313,8 +298,10 @@ def main(argv=None) -> int:
             if known is None or ann_file.num_frames > known.num_frames:
                 checks[path] = VideoCheck(path, ann_file.num_frames,
                                           ann_file.num_views,
-                                          ann_file.backend, args.full)
-    frames = 'every frame' if args.full else 'the sampled frames'
+                                          ann_file.backend,
+                                          args.sampled_only)
+    frames = ('the sampled frames' if args.sampled_only else
+              'the sampled frames and checking every frame')
     console.print(f'{len(checks)} videos in {len(ann_files)} annotation '
                   f'file(s), decoding {frames}, {args.workers} processes')
     problems = run_checks(list(checks.values()), max(1, args.workers))
