@@ -32,7 +32,8 @@ that :meth:`PyAVReader.check_every_frame` passes
   for AVI and MPEG-TS/PS with B-frames, and when the first frame is not a
   keyframe (a damaged or cut stream). Such files are refused with
   :class:`FrameInexactError`, found by demuxing alone; a damaged later
-  keyframe is not (decoding it would cost what decord saves).
+  keyframe or a garbled packet is not (decoding them would cost what decord
+  saves): :meth:`PyAVReader.check_every_frame` finds those files.
 
 Two container quirks are handled here rather than in every transform:
 
@@ -472,9 +473,10 @@ class DecordReader(VideoReader):
 
     The file is first demuxed with PyAV (no decoding) and refused when
     decord would return wrong frames (see the module docstring). A damaged
-    keyframe after the first is not found without decoding it: decord then
-    returns frames that differ from a sequential decode in that keyframe's
-    group of pictures (``tools/misc/check_videos.py`` finds such files).
+    keyframe after the first, or a packet the decoder rejects, is not found
+    without decoding: decord then returns frames that differ from a
+    sequential decode after it (``tools/misc/check_videos.py`` finds such
+    files).
 
     Args:
         path (str): The video file.
