@@ -79,6 +79,10 @@ INTRA_ONLY_CODECS = frozenset({
 })
 # Codecs whose B-frames decord's random access gets right in MP4/MKV.
 DECORD_REORDER_CODECS = frozenset({'h264', 'hevc'})
+# Codecs whose decoder may skip the non-reference frames a read does not keep
+# (``skip_frame='NONREF'``): no other frame depends on them, so the kept
+# frames decode to the same pixels. Those tested frame by frame.
+NONREF_SKIP_CODECS = frozenset({'h264', 'mpeg4'})
 
 
 class VideoDecodeError(RuntimeError):
@@ -328,7 +332,7 @@ class PyAVReader(VideoReader):
             return len(self._read_sequentially(list(range(self.num_frames)),
                                                convert=False))
         try:
-            self._decode_run(0, self.num_frames - 1, set())
+            self._decode_run(0, self.num_frames - 1, set(), skip=False)
         except _CheckFailed as failure:
             raise FrameInexactError(self.path, str(failure))
         return self.num_frames
@@ -377,26 +381,45 @@ class PyAVReader(VideoReader):
         if decoded[0].is_corrupt:
             raise _CheckFailed(f'the decoder marks frame {keyframe} corrupt')
 
-    def _decode_run(self, start: int, stop: int,
-                    keep: Set[int]) -> Dict[int, np.ndarray]:
-        """Seek to keyframe ``start`` and decode through frame ``stop``,
-        returning the frames in ``keep``.
+    def _decode_run(self,
+                    start: int,
+                    stop: int,
+                    keep: Set[int],
+                    skip: bool = True) -> Dict[int, np.ndarray]:
+        """Seek to keyframe ``start`` and decode through frame ``stop``
+        (in ``keep``, or the last frame), returning the frames in ``keep``.
+
+        With ``skip`` and a codec of :data:`NONREF_SKIP_CODECS`, the decoder
+        skips the non-reference frames outside ``keep`` (a B-frame-heavy
+        file decodes about half its frames); they are then absent from the
+        checked sequence.
 
         Raises:
             _CheckFailed: If the decoder rejects a packet, marks a frame
                 corrupt (it would then differ from the frame a sequential
                 decode conceals from earlier frames), or does not output the
-                timestamps of frames ``start, start + 1, ..., stop`` in turn.
+                timestamps of frames ``start, start + 1, ..., stop`` in turn
+                (less the skipped ones, none of them in ``keep``).
         """
         self._seek(start)
+        context = self._stream.codec_context
+        skip = skip and self.index.codec_name in NONREF_SKIP_CODECS
+        keep_pts = {int(self.index.pts[position]) for position in keep}
         frames, expected = {}, start
         try:
             for packet in self._container.demux(self._stream):
+                if skip:
+                    # Read per slice as the packet is decoded (one thread or
+                    # slice threads, PyAV's default).
+                    context.skip_frame = ('DEFAULT' if packet.pts in keep_pts
+                                          else 'NONREF')
                 for frame in self._stream.decode(packet):
                     position = self._position_of(frame.pts)
                     if position < start:
                         continue  # a seek before the keyframe asked for
-                    if position != expected:
+                    missing = set(range(expected, position))
+                    if position < expected or missing and (not skip
+                                                           or missing & keep):
                         raise _CheckFailed(
                             f'after seeking, frame {expected} (pts '
                             f'{self.index.pts[expected]}) was due, the '
@@ -408,10 +431,12 @@ class PyAVReader(VideoReader):
                         frames[position] = self._rgb(frame)
                     if position == stop:
                         return frames
-                    expected += 1
+                    expected = position + 1
         except av.FFmpegError as error:
             raise _CheckFailed(f'the decoder rejected a packet before frame '
                                f'{expected} ({error})')
+        finally:
+            context.skip_frame = 'DEFAULT'
         raise _CheckFailed(f'the decoder stopped before frame {expected}')
 
     def _rgb(self, frame: av.VideoFrame) -> np.ndarray:
