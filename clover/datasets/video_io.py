@@ -19,7 +19,8 @@ that :meth:`PyAVReader.check_every_frame` passes
   index. When a check fails (a rejected packet, a dropped or unknown
   timestamp, a frame the decoder marks corrupt) the read is redone by a
   sequential decode from the start, or, with ``on_inexact='raise'``, raises
-  :class:`FrameInexactError`. The non-key frames of a skipped run are not
+  :class:`FrameInexactError`. The non-key frames of a skipped run, and the
+  non-reference frames of a decoded run that the read does not keep, are not
   decoded: a non-key packet the decoder rejects there shifts the later indices
   by one, unseen by that read (found by ``check_every_frame``). Containers
   whose timestamps do not give the presentation order (AVI, MPEG-TS/PS, FLV,
