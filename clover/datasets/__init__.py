@@ -1,5 +1,5 @@
 from .base_dataset import AnnotationError, VideoTextBaseDataset
-from .samplers import ResumableSampler, SampleIndex
+from .samplers import ResumableSampler, SampleIndex, start_loader_at
 from .task_datasets import (ImageTextDataset, VideoFillInBlankDataset,
                             VideoMultipleChoiceDataset, VideoQADataset,
                             VideoQuestionDataset)
@@ -10,6 +10,7 @@ from .video_text_dataset import VideoTextRetrievalDataset
 __all__ = [
     'AnnotationError', 'VideoDecodeError', 'VideoTextBaseDataset',
     'VideoTextRetrievalDataset', 'ResumableSampler', 'SampleIndex',
+    'start_loader_at',
     'open_video', 'ImageTextDataset', 'VideoQuestionDataset',
     'VideoQADataset', 'VideoFillInBlankDataset', 'VideoMultipleChoiceDataset'
 ]

@@ -78,3 +78,25 @@ class ResumableSampler(DefaultSampler):
         indices = itertools.islice(super().__iter__(), start, None)
         return (SampleIndex(index, self.seed, self.epoch)
                 for index in indices)
+
+
+def start_loader_at(loader, num_batches: int) -> bool:
+    """Make the next pass of ``loader`` begin after its first
+    ``num_batches`` batches, without reading them.
+
+    Args:
+        loader (DataLoader): A dataloader with a batch size (no custom batch
+            sampler).
+        num_batches (int): Batches of the pass already trained on.
+
+    Returns:
+        bool: False (and nothing changed) if the loader's sampler is not a
+        :class:`ResumableSampler`, which alone can start mid-pass.
+    """
+    batch_sampler = getattr(loader, 'batch_sampler', None)
+    sampler = getattr(batch_sampler, 'sampler', None)
+    if not isinstance(sampler, ResumableSampler):
+        return False
+    sampler.start_at(min(num_batches * batch_sampler.batch_size,
+                         len(sampler)))
+    return True
