@@ -77,7 +77,8 @@ class IterCheckpointHook(Hook):
     def _time_is_up(self) -> bool:
         if self.interval_minutes is None:
             return False
-        due = [time.monotonic() - self._last_save >= 60 * self.interval_minutes]
+        elapsed = time.monotonic() - self._last_save
+        due = [elapsed >= 60 * self.interval_minutes]
         if get_world_size() > 1:
             broadcast_object_list(due)
         return due[0]
