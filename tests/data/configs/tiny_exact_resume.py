@@ -38,7 +38,7 @@ model = dict(
     text_encoder=dict(
         config=dict(hidden_dropout_prob=0.2,
                     attention_probs_dropout_prob=0.2)),
-    text_head=dict(dropout=0.2))
+    retrieval_head=dict(text_proj=dict(dropout=0.2)))
 custom_hooks = [dict(type='EMAHook', momentum=0.1, update_buffers=True)]
 default_hooks = dict(iter_checkpoint=dict(interval=6))
 # No validation: the tests compare weights.

@@ -33,8 +33,12 @@ model = dict(
         drop_path_rate=0.3,
         use_mask_token=True),
     text_encoder=dict(type='BertTextEncoder', config=bert, pooling='mean'),
-    video_head=head,
-    text_head=dict(head, norm=False),
+    retrieval_head=dict(
+        type='RetrievalHead',
+        video_proj=head,
+        text_proj=dict(head, norm=False),
+        # The pre-training head owns the losses.
+        loss=None),
     # 4 frames at 32 px -> 2 temporal slots of a 4 x 4 grid.
     fusion=dict(
         type='FusionTransformer',
@@ -43,9 +47,11 @@ model = dict(
         num_layers=1,
         num_temporal_slots=2,
         num_spatial_tokens=16),
-    fused_video_head=head,
-    fused_text_head=dict(head, norm=False),
-    mlm_head=dict(type='MLMHead', config=bert))
+    pretrain_head=dict(
+        type='PretrainHead',
+        fused_video_proj=head,
+        fused_text_proj=dict(head, norm=False),
+        mlm_head=dict(type='MLMHead', config=bert)))
 
 # 2 video + 2 image batches: 4 iterations per epoch, as in the base.
 train_dataloader = dict(batch_size=8)
