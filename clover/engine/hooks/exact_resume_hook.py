@@ -1,11 +1,11 @@
 """Make a resumed run repeat the uninterrupted one exactly."""
-from typing import Optional
+from typing import List, Optional
 
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
-from mmengine.runner import EpochBasedTrainLoop
+from mmengine.runner import BaseLoop, EpochBasedTrainLoop
 
-from clover.datasets.samplers import start_loader_at
+from clover.datasets.samplers import ResumableSampler, start_loader_at
 from clover.registry import HOOKS
 from clover.utils.seeding import (ITERATION_STREAM, derive_seed,
                                   seed_global_generators)
@@ -32,6 +32,11 @@ class ExactResumeHook(Hook):
       epoch, MMEngine's loop numbers the batches from 1 again in the log;
       ``runner.iter`` and everything trained are those of the straight run.
 
+    - The seeds of the train loop's ResumableSamplers go into every
+      checkpoint and come back on resume: a run whose ``randomness.seed``
+      is None draws a new seed at each start, which MMEngine replaces by
+      the checkpoint's only after the samplers were built with it.
+
     The samples' own augmentation is seeded by the dataset from the
     sampler's keys (:class:`~clover.datasets.VideoTextBaseDataset`).
     Priority ``LOWEST``: the seeding is the last thing before the step.
@@ -43,6 +48,39 @@ class ExactResumeHook(Hook):
     """
 
     priority = 'LOWEST'
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        samplers = self._train_samplers(runner)
+        if samplers:
+            checkpoint['meta']['sampler_seeds'] = [
+                sampler.seed for sampler in samplers
+            ]
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        seeds = checkpoint.get('meta', {}).get('sampler_seeds')
+        # Only a resume continues the run (``load_from`` starts a new one).
+        if seeds is None or not getattr(runner, '_resume', False):
+            return
+        samplers = self._train_samplers(runner)
+        if len(seeds) != len(samplers):
+            raise RuntimeError(
+                f'the checkpoint was trained with {len(seeds)} resumable '
+                f'train samplers, this run has {len(samplers)}')
+        for sampler, seed in zip(samplers, seeds):
+            sampler.seed = seed
+
+    @staticmethod
+    def _train_samplers(runner) -> List[ResumableSampler]:
+        """The ResumableSamplers of the built train loop's dataloaders."""
+        loop = getattr(runner, '_train_loop', None)
+        if not isinstance(loop, BaseLoop):
+            return []
+        loaders = getattr(loop.dataloader, 'loaders', [loop.dataloader])
+        samplers = [
+            getattr(getattr(loader, 'batch_sampler', None), 'sampler', None)
+            for loader in loaders
+        ]
+        return [s for s in samplers if isinstance(s, ResumableSampler)]
 
     def before_train_epoch(self, runner) -> None:
         loop = runner.train_loop
