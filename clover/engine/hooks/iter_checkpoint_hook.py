@@ -87,8 +87,12 @@ class IterCheckpointHook(Hook):
     def _point_last_checkpoint_to(self, runner, filename: str) -> None:
         """Write ``last_checkpoint`` (what ``--resume`` reads) and delete
         the iteration checkpoints past ``max_keep_ckpts``."""
-        with open(osp.join(runner.work_dir, 'last_checkpoint'), 'w') as file:
+        # Written beside and renamed over, so that a kill mid-write leaves
+        # the previous, complete pointer.
+        pointer = osp.join(runner.work_dir, 'last_checkpoint')
+        with open(pointer + '.tmp', 'w') as file:
             file.write(osp.join(runner.work_dir, filename))
+        os.replace(pointer + '.tmp', pointer)
         pattern = re.compile(
             re.escape(self.filename_tmpl).replace(r'\{\}', r'(\d+)') + '$')
         saved = []
