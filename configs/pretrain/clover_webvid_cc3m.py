@@ -1,4 +1,4 @@
-# Clover pre-training on WebVid-2M + CC3M (clover_method.md §3), evaluated
+# Clover pre-training on WebVid-2M + CC3M (docs/method.md §3), evaluated
 # zero-shot on MSR-VTT 1k-A retrieval after every epoch.
 #
 # Batch size and learning rate. The paper trains on 32 GPUs x 32 clips =
