@@ -160,22 +160,32 @@ FFMPEG_FILTERS = {
 }
 
 
+def transcode(source, out_dir, variants, num_frames, filters=None):
+    """The first ``num_frames`` frames of ``source``, without audio, in each
+    of ``variants`` (name -> (file name, ffmpeg output arguments)), scaled
+    to 96x40 unless ``filters`` names another filter; skips the test without
+    the ffmpeg command line. Returns name -> path."""
+    import shutil
+    if shutil.which('ffmpeg') is None:
+        pytest.skip('the ffmpeg command line is not installed')
+    paths = {}
+    for name, (file_name, codec_args) in variants.items():
+        paths[name] = str(out_dir / file_name)
+        video_filter = (filters or {}).get(name, 'scale=96:40')
+        run_ffmpeg('-i', source, '-frames:v', str(num_frames), '-an', '-vf',
+                   video_filter, *codec_args, paths[name])
+    return paths
+
+
 @pytest.fixture(scope='session')
 def ffmpeg_videos(tmp_path_factory, bikes_video):
     """Videos made by the ffmpeg command line (skips without it): the
     ``FFMPEG_VARIANTS``, ``rot90_mp4`` / ``rot270_mp4`` (``h264_mp4``'s
     stream copied with rotation metadata) and ``audio_only`` (an AAC
     ``.m4a``). Returns name -> path."""
-    import shutil
-    if shutil.which('ffmpeg') is None:
-        pytest.skip('the ffmpeg command line is not installed')
     out_dir = tmp_path_factory.mktemp('ffmpeg_videos')
-    paths = {}
-    for name, (file_name, codec_args) in FFMPEG_VARIANTS.items():
-        paths[name] = str(out_dir / file_name)
-        video_filter = FFMPEG_FILTERS.get(name, 'scale=96:40')
-        run_ffmpeg('-i', bikes_video, '-frames:v', '24', '-an', '-vf',
-                   video_filter, *codec_args, paths[name])
+    paths = transcode(bikes_video, out_dir, FFMPEG_VARIANTS, 24,
+                      FFMPEG_FILTERS)
     for degrees in (90, 270):
         paths[f'rot{degrees}_mp4'] = str(out_dir / f'rot{degrees}.mp4')
         run_ffmpeg('-i', paths['h264_mp4'], '-c', 'copy',

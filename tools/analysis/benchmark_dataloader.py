@@ -48,7 +48,7 @@ def clover_pipeline() -> Pipeline:
     """Clover's training video pipeline (frames, no text) as a function of a
     video path."""
     transforms = [
-        VideoInit(backend='decord'),
+        VideoInit(),
         SampleFrames(num_frames=8),
         VideoDecode(),
         RandomResizedCrop(output_size=224),

@@ -16,17 +16,22 @@ class VideoInit(BaseTransform):
     :class:`VideoDecode`), ``video_backend`` (``'decord'`` or ``'pyav'``),
     ``total_frames`` (frames the container claims), ``avg_fps``.
 
-    Frames are decoded in display orientation by either backend (rotation
-    metadata applied), see :mod:`clover.datasets.video_io`.
+    Frame ``i`` is the ``i``-th frame of a sequential decode (presentation
+    order) and comes in display orientation (rotation metadata applied),
+    whichever backend reads it, see :mod:`clover.datasets.video_io`.
 
     Args:
-        backend (str): ``'decord'``, ``'pyav'`` or ``'auto'`` (decord, with a
-            per-file fallback to PyAV). Defaults to ``'auto'``.
-        num_threads (int): decord decoder threads. Defaults to 1.
+        backend (str): ``'auto'`` or ``'pyav'`` (the exact PyAV reader:
+            seeks where the container's timestamps allow it, checks every
+            decoded timestamp, decodes sequentially otherwise) or
+            ``'decord'`` (random access, refuses the files it reads wrongly).
+            Defaults to ``'auto'``.
+        num_threads (int): Decoder threads. Defaults to 1.
 
     Raises:
-        VideoDecodeError: If the file is missing, no backend can open it, or
-            it holds no frame.
+        VideoDecodeError: If the file is missing, cannot be opened, or holds
+            no frame; :class:`~clover.datasets.video_io.FrameInexactError`
+            (a subclass) if ``backend='decord'`` would read it wrongly.
     """
 
     def __init__(self, backend: str = 'auto', num_threads: int = 1) -> None:
