@@ -5,9 +5,10 @@
 # a global batch of 1024 per source at a peak lr of 5e-5. On one 8-GPU
 # machine,
 #     bash tools/dist_train.sh configs/pretrain/clover_webvid_cc3m.py 8
-# the global batch is 256 and the lr stays 5e-5 (this config's choice: it
-# keeps the paper's lr). To scale the lr linearly with the batch instead
-# (5e-5 x 256 / 1024), add `--cfg-options auto_scale_lr.enable=True`.
+# the global batch is 256 and the lr scales linearly to 5e-5 x 256 / 1024
+# = 1.25e-5, the lr the official training script would use there
+# (auto_scale_lr with the paper's base batch of 1024; the run prints the
+# scaled lr). `--cfg-options auto_scale_lr.enable=False` keeps 5e-5.
 # Gradient accumulation, `--cfg-options optim_wrapper.accumulative_counts=4`,
 # restores the optimizer batch of 1024 but NOT the 1024 contrastive
 # negatives: each forward still contrasts 256 pairs. It would also merge
@@ -28,7 +29,7 @@ train_cfg = dict(
     val_interval=1,
     other_dataloaders=[{{_base_.cc3m_dataloader}}],
     source_names=('webvid', 'cc3m'))
-auto_scale_lr = dict(base_batch_size=1024, enable=False)
+auto_scale_lr = dict(base_batch_size=1024, enable=True)
 # Every parameter receives a gradient in each step (the pre-training model's
 # tests check it), so DDP needs no unused-parameter search.
 find_unused_parameters = False

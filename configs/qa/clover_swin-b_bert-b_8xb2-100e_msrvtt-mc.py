@@ -21,7 +21,7 @@ _base_ = [
 
 optim_wrapper = dict(type='AmpOptimWrapper')
 val_cfg = None
-auto_scale_lr = dict(base_batch_size=8 * 2, enable=False)
+auto_scale_lr = dict(base_batch_size=8 * 2, enable=True)
 # The dual encoder uses every parameter in each step.
 find_unused_parameters = False
 # The pre-training checkpoint: pass it with `--cfg-options load_from=...`.

@@ -26,7 +26,7 @@ param_scheduler = [
     dict(_base_.param_scheduler[1], T_max=max_epochs, end=max_epochs),
 ]
 optim_wrapper = dict(type='AmpOptimWrapper', loss_scale='dynamic')
-auto_scale_lr = dict(base_batch_size=16 * 16, enable=False)
+auto_scale_lr = dict(base_batch_size=16 * 16, enable=True)
 find_unused_parameters = False
 default_hooks = dict(
     checkpoint=dict(save_best='dual/t2v/R@1', rule='greater'))

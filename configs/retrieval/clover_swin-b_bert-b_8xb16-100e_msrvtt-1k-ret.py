@@ -21,7 +21,7 @@ _base_ = [
 ]
 
 optim_wrapper = dict(type='AmpOptimWrapper', loss_scale='dynamic')
-auto_scale_lr = dict(base_batch_size=8 * 16, enable=False)
+auto_scale_lr = dict(base_batch_size=8 * 16, enable=True)
 # The dual encoder uses every parameter in each step.
 find_unused_parameters = False
 # The pre-training checkpoint (e.g. work_dirs/clover_webvid_cc3m/

@@ -24,7 +24,7 @@ param_scheduler = [
     dict(_base_.param_scheduler[0], end=warmup_epochs),
     dict(_base_.param_scheduler[1], T_max=max_epochs, end=max_epochs),
 ]
-auto_scale_lr = dict(base_batch_size=8 * 32, enable=False)
+auto_scale_lr = dict(base_batch_size=8 * 32, enable=True)
 find_unused_parameters = False
 default_hooks = dict(
     checkpoint=dict(save_best='dual/t2v/R@1', rule='greater'))

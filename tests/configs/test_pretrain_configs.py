@@ -71,7 +71,8 @@ def test_config_names_the_paper_recipe(cfg):
     optimizer = cfg.optim_wrapper.optimizer
     assert (optimizer.lr, optimizer.weight_decay) == (5e-5, 0.005)
     assert cfg.optim_wrapper.clip_grad.max_norm == 15
-    assert cfg.auto_scale_lr == dict(base_batch_size=1024, enable=False)
+    # The paper's global batch, scaled linearly from as the official script.
+    assert cfg.auto_scale_lr == dict(base_batch_size=1024, enable=True)
 
 
 def test_every_component_type_is_registered(cfg):
