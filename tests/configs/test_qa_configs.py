@@ -130,6 +130,8 @@ def test_config_states_the_paper_protocol(name):
     assert cfg.model.video_encoder.arch == 'base'
     assert cfg.find_unused_parameters is False
     assert cfg.load_from is None
+    if spec['kind'] == 'retrieval_mc':
+        assert cfg.model.loss.grad_mode == 'official'
 
     train, test = cfg.train_dataloader, cfg.test_dataloader
     assert train.batch_size == spec['batch']
