@@ -10,6 +10,11 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'))
 
+# Warns when the contrastive loss sits at its chance value (collapsed
+# embeddings); inert in runs that log no InfoNCE loss. A leaf that sets its
+# own custom_hooks lists it again.
+custom_hooks = [dict(type='ContrastiveCollapseHook')]
+
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
