@@ -55,16 +55,11 @@ optim_wrapper = dict(
             'text_encoder': dict(lr_mult=0.1),
         }),
     clip_grad=dict(max_norm=5.))
-# The warm-up counts iterations, not epochs: on a 480-clip corpus one epoch
-# is 15 steps, and jumping to lr 1e-3 that fast can collapse the
-# from-scratch video tower (every clip gets the same embedding and the loss
-# sits at its chance value). 40 steps is about one epoch of the demo corpus.
-warmup_iters = 40
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
-         end=warmup_iters),
-    dict(type='CosineAnnealingLR', T_max=max_epochs, eta_min=1e-6,
-         by_epoch=True, begin=0, end=max_epochs, convert_to_iter_based=True),
+    dict(type='LinearLR', start_factor=0.01, by_epoch=True, begin=0, end=1,
+         convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', T_max=max_epochs - 1, eta_min=1e-6,
+         by_epoch=True, begin=1, end=max_epochs, convert_to_iter_based=True),
 ]
 
 # An exponential moving average of the weights is what validation, test and
