@@ -41,7 +41,8 @@ find_unused_parameters = False
 # 1 / world_size against MLM. grad_mode='exact' is the alternative
 # (docs/method.md).
 model = dict(
-    video_anchor_loss=dict(grad_mode='official'),
-    text_anchor_loss=dict(grad_mode='official'))
+    pretrain_head=dict(
+        video_anchor_loss=dict(grad_mode='official'),
+        text_anchor_loss=dict(grad_mode='official')))
 default_hooks = dict(
     checkpoint=dict(save_best='dual/t2v/Recall@all', rule='greater'))

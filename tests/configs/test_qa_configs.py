@@ -131,7 +131,7 @@ def test_config_states_the_paper_protocol(name):
     assert cfg.find_unused_parameters is False
     assert cfg.load_from is None
     if spec['kind'] == 'retrieval_mc':
-        assert cfg.model.loss.grad_mode == 'official'
+        assert cfg.model.retrieval_head.loss.grad_mode == 'official'
 
     train, test = cfg.train_dataloader, cfg.test_dataloader
     assert train.batch_size == spec['batch']

@@ -124,7 +124,7 @@ def test_finetuned_config_holds_the_paper_protocol(name):
     assert (optimizer.type, optimizer.lr, optimizer.weight_decay,
             optimizer.betas) == ('AdamW', 1.2e-5, 0.01, (0.9, 0.98))
     assert cfg.optim_wrapper.clip_grad.max_norm == 5
-    assert cfg.model.loss.grad_mode == 'official'
+    assert cfg.model.retrieval_head.loss.grad_mode == 'official'
     assert (cfg.optim_wrapper.type == 'AmpOptimWrapper') == spec['fp16']
     # Checkpoints are chosen on a val split only where one exists.
     save_best = cfg.default_hooks.checkpoint.get('save_best')
