@@ -58,6 +58,9 @@ class DualEncoder(BaseModel):
 
 
 def train(collapsed, work_dir, iters=90):
+    # Seeded: the text tower's init and the shuffle do not depend on the
+    # tests that ran before.
+    torch.manual_seed(0)
     runner = Runner(
         model=DualEncoder(collapsed),
         work_dir=str(work_dir),
@@ -94,8 +97,10 @@ def train(collapsed, work_dir, iters=90):
 def test_warns_on_collapsed_embeddings(tmp_path):
     hook, warnings, losses = train(collapsed=True, work_dir=tmp_path)
     chance = 2 * math.log(BATCH)
-    # The premise: the run really sits at chance at the end.
-    assert losses[-1] == pytest.approx(chance, rel=0.01)
+    # The premise: with every video embedded to one point, no iteration
+    # gets below chance (the text-to-video term is ln N exactly, the other
+    # can only be larger).
+    assert min(losses) >= chance - 1e-4
     assert hook.warned
     collapse = [w for w in warnings if 'chance value' in w]
     assert len(collapse) == 1  # once per run
