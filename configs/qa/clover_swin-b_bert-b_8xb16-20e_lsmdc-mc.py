@@ -1,10 +1,10 @@
 # Clover fine-tuned on LSMDC multiple choice: 5 candidate captions, each
 # scored by the MC head on the clip fused with ' Options: <all five>
 # Answer: <candidate>' (the official text, empty question; up to 256
-# tokens); 8 -> 8 frames (test squashed to 224 x 224), 8 GPUs x 16 clips, 20 epochs (2 warm-up) with a
-# per-iteration cosine, lr 1.2e-5 (MC head x10), weight decay 0.01, clip 50,
-# fp32 (the official config trains without fp16). Checkpoint selection on
-# the val split (lsmdc_mc/acc).
+# tokens); 8 -> 8 frames (test squashed to 224 x 224), 8 GPUs x 16 clips,
+# 20 epochs (2 warm-up) with a per-iteration cosine, lr 1.2e-5 (MC head
+# x10), weight decay 0.01, clip 50, fp32 (the official config trains
+# without fp16). Checkpoint selection on the val split (lsmdc_mc/acc).
 #
 #     bash tools/dist_train.sh \
 #         configs/qa/clover_swin-b_bert-b_8xb16-20e_lsmdc-mc.py 8 \

@@ -13,7 +13,8 @@ training clips draw any combination. The retrieval cue is therefore the
 object's motion and appearance, not its position, and the background moves
 more pixels than the object does.
 
-Output (same schema as tools/data/make_demo_dataset.py, docs/data_preparation.md)::
+Output (the schema of tools/data/make_demo_dataset.py, see
+docs/data_preparation.md)::
 
     <out-dir>/videos/motion_00000.mp4 ...
     <out-dir>/annotations/{train,val,test}.json
