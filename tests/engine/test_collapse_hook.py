@@ -97,10 +97,11 @@ def train(collapsed, work_dir, iters=90):
 def test_warns_on_collapsed_embeddings(tmp_path):
     hook, warnings, losses = train(collapsed=True, work_dir=tmp_path)
     chance = 2 * math.log(BATCH)
-    # The premise: with every video embedded to one point, no iteration
-    # gets below chance (the text-to-video term is ln N exactly, the other
-    # can only be larger).
+    # The premise: with every video embedded to one point no iteration gets
+    # below chance (the text-to-video term is ln N exactly, the other can
+    # only be larger), and the run ends there.
     assert min(losses) >= chance - 1e-4
+    assert losses[-1] == pytest.approx(chance, rel=0.02)
     assert hook.warned
     collapse = [w for w in warnings if 'chance value' in w]
     assert len(collapse) == 1  # once per run
