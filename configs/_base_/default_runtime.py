@@ -19,6 +19,11 @@ default_hooks = dict(
     # ResumableSampler, which also seeds each sample's augmentation).
     exact_resume=dict(type='ExactResumeHook'))
 
+# Warns when the contrastive loss sits at its chance value (collapsed
+# embeddings); inert in runs that log no InfoNCE loss. A leaf that sets its
+# own custom_hooks lists it again.
+custom_hooks = [dict(type='ContrastiveCollapseHook')]
+
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),

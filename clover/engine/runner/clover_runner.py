@@ -4,11 +4,13 @@ from typing import Dict, Optional, Union
 import torch
 import torch.distributed as dist
 from mmengine.logging import MMLogger
+from mmengine.optim import OptimWrapperDict
 from mmengine.runner import Runner
 
 from clover.registry import RUNNERS
 from ..hooks import ConsoleProgressHook
-from clover.utils.console import CONSOLE_MODES, make_console_quiet
+from clover.utils.console import (CONSOLE_MODES, console_log,
+                                  make_console_quiet)
 
 
 @RUNNERS.register_module()
@@ -47,6 +49,29 @@ class CloverRunner(Runner):
         if self._console_mode() == 'quiet':
             make_console_quiet(logger)
         return logger
+
+    def scale_lr(self, optim_wrapper, auto_scale_lr: Optional[Dict] = None
+                 ) -> None:
+        """MMEngine's linear lr scaling, then one console line with the
+        batches and the lr of each parameter group after scaling."""
+        super().scale_lr(optim_wrapper, auto_scale_lr)
+        if auto_scale_lr is None or not auto_scale_lr.get('enable', False):
+            return
+        loader = self._train_dataloader
+        batch = loader.batch_size if hasattr(
+            loader, 'batch_size') else loader['batch_size']
+        wrappers = optim_wrapper.values() if isinstance(
+            optim_wrapper, OptimWrapperDict) else [optim_wrapper]
+        lrs = sorted({
+            group['lr']
+            for wrapper in wrappers
+            for group in wrapper.optimizer.param_groups
+        })
+        console_log(
+            f"auto_scale_lr: base batch {auto_scale_lr['base_batch_size']}, "
+            f'this run {self.world_size} x {batch} = '
+            f'{self.world_size * batch}; scaled lr '
+            + ', '.join(f'{lr:.4g}' for lr in lrs))
 
     def setup_env(self, env_cfg: Dict) -> None:
         if (self.distributed and not dist.is_initialized()
