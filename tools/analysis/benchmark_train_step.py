@@ -27,6 +27,8 @@ widths are tiny and a run takes seconds. Examples::
 """
 import argparse
 import contextlib
+import copy
+import functools
 import gc
 import json
 import os.path as osp
@@ -109,8 +111,8 @@ def default_variants(device: str) -> List[str]:
 
 
 def set_sizes(model: ConfigDict, spec: dict) -> None:
-    """Random weights at the config's widths (or the tiny ones): no
-    pretrained file is read."""
+    """Random weights at the config's widths (or the tiny ones) for any
+    Clover task model: no pretrained file is read."""
     video = model.video_encoder
     video.update(pretrained=None, **spec.get('swin', {}))
     arch = video.arch
@@ -123,20 +125,31 @@ def set_sizes(model: ConfigDict, spec: dict) -> None:
     bert = spec['bert']
     hidden = bert.get('hidden_size', 768)
     model.text_encoder.update(pretrained=None, config=bert)
-    # The fusion depth is its num_layers.
-    fusion_bert = {k: v for k, v in bert.items() if k != 'num_hidden_layers'}
-    model.fusion.update(
-        pretrained=None, config=fusion_bert, video_channels=channels,
-        num_spatial_tokens=grid * grid)
-    head = model.pretrain_head
-    head.mlm_head.update(pretrained=None, config=bert)
-    model.retrieval_head.video_proj.in_channels = channels
-    model.retrieval_head.text_proj.in_channels = hidden
-    head.fused_video_proj.in_channels = hidden
-    head.fused_text_proj.in_channels = hidden
-    for proj in (model.retrieval_head.video_proj,
-                 model.retrieval_head.text_proj, head.fused_video_proj,
-                 head.fused_text_proj):
+    if model.get('fusion'):
+        # The fusion depth is its num_layers.
+        fusion_bert = {
+            k: v
+            for k, v in bert.items() if k != 'num_hidden_layers'
+        }
+        model.fusion.update(
+            pretrained=None, config=fusion_bert, video_channels=channels,
+            num_spatial_tokens=grid * grid)
+    projections = []
+    if model.get('retrieval_head'):
+        model.retrieval_head.video_proj.in_channels = channels
+        model.retrieval_head.text_proj.in_channels = hidden
+        projections += [
+            model.retrieval_head.video_proj, model.retrieval_head.text_proj
+        ]
+    if model.get('pretrain_head'):
+        head = model.pretrain_head
+        head.mlm_head.update(pretrained=None, config=bert)
+        head.fused_video_proj.in_channels = hidden
+        head.fused_text_proj.in_channels = hidden
+        projections += [head.fused_video_proj, head.fused_text_proj]
+    if model.get('qa_head'):
+        model.qa_head.in_channels = hidden
+    for proj in projections:
         proj.update(spec.get('heads', {}))
 
 
@@ -153,47 +166,76 @@ def set_variant(cfg: Config, variant: dict, device: str) -> None:
     elif precision == 'fp16':
         wrapper.update(type='AmpOptimWrapper', dtype='float16',
                        loss_scale='dynamic')
-    else:
-        wrapper.update(type=wrapper.get('type', 'AmpOptimWrapper'),
-                       dtype='bfloat16')
-        if wrapper.type == 'OptimWrapper':
+    else:  # bf16 with the config's own loss-scale setting
+        if wrapper.get('type', 'OptimWrapper') == 'OptimWrapper':
             wrapper.type = 'AmpOptimWrapper'
+        wrapper.dtype = 'bfloat16'
     for name in ('video_encoder', 'text_encoder', 'fusion'):
-        cfg.model[name].with_cp = variant.get('with_cp', False)
+        if cfg.model.get(name):
+            cfg.model[name].with_cp = variant.get('with_cp', False)
     cfg.compile = variant.get('compile', False)
 
 
-def make_batch(spec: dict, vocab_size: int, seed: int) -> dict:
-    """A collated batch as the pipeline packs it: uint8 clips, token ids
-    with [CLS] / [SEP] and padding, 30 % of the words masked, tube masks."""
+def make_batch(spec: dict, vocab_size: int, seed: int,
+               task: str = 'pretrain', num_labels: int = 0) -> dict:
+    """A collated batch as the pipeline packs it: uint8 clips and token ids
+    with [CLS] / [SEP] and padding, plus what the task trains on.
+
+    Args:
+        spec (dict): ``batch``, ``frames``, ``size``, ``text_len`` and
+            ``mask_grid``.
+        vocab_size (int): Token ids are drawn below it.
+        seed (int): Seed of the batch.
+        task (str): ``'pretrain'`` (30 % of the words masked, MLM labels,
+            tube masks), ``'retrieval'``, ``'qa'`` (a ``gt_label`` below
+            ``num_labels``), ``'fib'`` (also one [MASK] per text) or
+            ``'mc'`` (``num_labels`` candidate texts, the label of one).
+        num_labels (int): Answers (``'qa'``, ``'fib'``) or candidates
+            (``'mc'``).
+    """
     gen = torch.Generator().manual_seed(seed)
     num, length = spec['batch'], spec['text_len']
-    inputs = {key: [] for key in ('imgs', 'text_ids', 'text_mask',
-                                  'masked_text_ids', 'mlm_labels',
-                                  'video_mask')}
+    num_texts = num_labels if task == 'mc' else 1
+    inputs = {key: [] for key in ('imgs', 'text_ids', 'text_mask')}
+    if task == 'pretrain':
+        inputs.update(masked_text_ids=[], mlm_labels=[], video_mask=[])
+    samples = []
     for index in range(num):
         inputs['imgs'].append(torch.randint(
             0, 256, (3, spec['frames'], spec['size'], spec['size']),
             generator=gen, dtype=torch.uint8))
-        used = length if index == 0 else int(
-            torch.randint(length // 2, length + 1, (1, ), generator=gen))
-        ids = torch.zeros(length, dtype=torch.long)
-        ids[1:used - 1] = torch.randint(MASK_ID + 1, vocab_size,
-                                        (used - 2, ), generator=gen)
-        ids[0], ids[used - 1] = CLS_ID, SEP_ID
-        labelled = torch.zeros(length, dtype=torch.bool)
-        labelled[1:used - 1] = torch.rand(used - 2, generator=gen) < 0.3
+        used = torch.randint(length // 2, length + 1, (num_texts, ),
+                             generator=gen)
+        if index == 0:
+            used[0] = length  # one text without padding
+        positions = torch.arange(length)
+        ids = torch.randint(MASK_ID + 1, vocab_size, (num_texts, length),
+                            generator=gen)
+        ids[positions >= used[:, None]] = 0
+        ids[:, 0] = CLS_ID
+        ids[positions == used[:, None] - 1] = SEP_ID
+        if task == 'fib':
+            ids[:, 1] = MASK_ID
+        inputs['text_ids'].append(ids)
+        inputs['text_mask'].append((positions < used[:, None]).long())
+        # The texts themselves are not read; their count is (candidates).
+        sample = VideoTextDataSample(
+            text=[f'text {i}' for i in range(num_texts)])
+        if task in ('qa', 'fib', 'mc'):
+            sample.gt_label = int(
+                torch.randint(0, num_labels, (1, ), generator=gen))
+        samples.append(sample)
+        if task != 'pretrain':
+            continue
+        labelled = (torch.rand(length, generator=gen) < 0.3) & \
+            (positions > 0) & (positions < used[0] - 1)
         labelled[1] = True  # at least one MLM target per text
-        inputs['text_ids'].append(ids[None])
-        inputs['text_mask'].append((torch.arange(length) < used).long()[None])
-        inputs['masked_text_ids'].append(
-            torch.where(labelled, MASK_ID, ids)[None])
-        inputs['mlm_labels'].append(torch.where(labelled, ids, -100)[None])
+        inputs['masked_text_ids'].append(torch.where(labelled, MASK_ID, ids))
+        inputs['mlm_labels'].append(torch.where(labelled, ids, -100))
         grid = spec['mask_grid']
         inputs['video_mask'].append(
             torch.rand(grid, grid, generator=gen) < 0.2)
-    return dict(inputs=inputs,
-                data_samples=[VideoTextDataSample() for _ in range(num)])
+    return dict(inputs=inputs, data_samples=samples)
 
 
 def build_reference(model: ConfigDict) -> ReferenceClover:
@@ -386,7 +428,7 @@ def run_variant(cfg: Config, name: str, spec: dict, raw: dict, device: str,
     """Build the variant's runner, optionally check the losses against the
     reference, and time ``model.train_step``."""
     variant = VARIANTS[name]
-    cfg = cfg.copy()
+    cfg = copy.deepcopy(cfg)
     set_variant(cfg, variant, device)
     cfg.work_dir = osp.join(args.work_dir, name)
     runner = build_runner(cfg)
@@ -394,11 +436,15 @@ def run_variant(cfg: Config, name: str, spec: dict, raw: dict, device: str,
     model.init_weights()
     result = {}
     if reference is not None:
-        result['losses'] = check_losses(model, reference, raw, args.rtol)
+        # On the device for the check only, so that the variants' peak
+        # memory is the project's alone.
+        result['losses'] = check_losses(model, reference.to(device), raw,
+                                        args.rtol)
+        reference.cpu()
     optim_wrapper = runner.build_optim_wrapper(cfg.optim_wrapper)
     runner._maybe_compile('train_step')  # MMEngine's `compile` option
     cpu_bf16 = device == 'cpu' and variant['precision'] == 'bf16'
-    context = (lambda: torch.autocast('cpu', dtype=torch.bfloat16)) \
+    context = functools.partial(torch.autocast, 'cpu', dtype=torch.bfloat16) \
         if cpu_bf16 else contextlib.nullcontext
 
     def step():
@@ -418,7 +464,7 @@ def print_report(report: dict) -> None:
     print(f"device: {report['device']}, torch {report['torch']}, "
           f"{report['sizes']}")
     print(f"{'step':<28}{'clips/s':>10}{'peak GB':>10}{'x ref':>8}"
-          f"{'1st step s':>12}")
+          f"{'mem / ref':>10}{'1st step s':>12}")
     rows = [('reference (official, ' + ref['precision'] + ')', ref)] + [
         (f'project {name}', res) for name, res in report['variants'].items()
     ]
@@ -426,10 +472,11 @@ def print_report(report: dict) -> None:
         if 'clips_per_s' not in res:
             continue
         peak = '-' if res['peak_gb'] is None else f"{res['peak_gb']:.1f}"
-        ratio = res.get('speedup')
-        ratio = '-' if ratio is None else f'{ratio:.2f}'
+        ratio, memory = (
+            '-' if res.get(key) is None else f'{res[key]:.2f}'
+            for key in ('speedup', 'memory_ratio'))
         print(f"{label:<28}{res['clips_per_s']:>10.1f}{peak:>10}{ratio:>8}"
-              f"{res['first_step_s']:>12.1f}")
+              f"{memory:>10}{res['first_step_s']:>12.1f}")
     losses = report['losses']
     print('first-step losses, fp32, dropout off, reference holding the '
           'project weights:')
@@ -466,7 +513,7 @@ def main():
                          f"{cfg.model.get('type')!r}")
     set_sizes(cfg.model, spec)
     cfg.randomness = dict(seed=args.seed)
-    reference = build_reference(cfg.model).to(device)
+    reference = build_reference(cfg.model)
     vocab = reference.mlm_decoder.out_features
     raw = make_batch(spec, vocab, args.seed)
 
@@ -493,12 +540,15 @@ def main():
             preprocessor = MODELS.build(cfg.model.data_preprocessor)
             with torch.no_grad():
                 data = preprocessor.to(device)(raw, True)
-            step = reference_step(reference, reference_inputs(data), device,
+            step = reference_step(reference.to(device),
+                                  reference_inputs(data), device,
                                   cfg.optim_wrapper.optimizer.lr)
             ref.update(time_steps(step, spec, device, args.warmup,
                                   args.iters))
             for res in report['variants'].values():
                 res['speedup'] = res['clips_per_s'] / ref['clips_per_s']
+                if device == 'cuda':
+                    res['memory_ratio'] = res['peak_gb'] / ref['peak_gb']
         report['reference'] = ref
     print_report(report)
     print(json.dumps(report))
