@@ -32,7 +32,7 @@ bench = load_tool()
 def test_tiny_run_losses_agree_with_the_reference(run_tool, tool_env):
     proc = run_tool([
         sys.executable, SCRIPT, '--tiny', '--variants', 'fp32,fp32-cp',
-        '--warmup', '1', '--iters', '1'
+        '--warmup', '1', '--iters', '1', '--profile'
     ], tool_env)
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     losses = report['losses']
@@ -48,6 +48,9 @@ def test_tiny_run_losses_agree_with_the_reference(run_tool, tool_env):
         assert result['speedup'] == \
             result['clips_per_s'] / report['reference']['clips_per_s']
     assert 'losses agree to rtol 0.0001: True' in proc.stdout
+    for step in ('project fp32', 'project fp32-cp', 'the reference'):
+        table = proc.stdout.split(f'top kernels of {step}:')[1]
+        assert 'aten::' in table.split('top kernels of')[0], step
 
 
 def tiny_pair():

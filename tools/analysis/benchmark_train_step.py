@@ -24,6 +24,7 @@ widths are tiny and a run takes seconds. Examples::
     python tools/analysis/benchmark_train_step.py    # the pre-training recipe
     python tools/analysis/benchmark_train_step.py --tiny --variants fp32
     python tools/analysis/benchmark_train_step.py --variants bf16,bf16-compile
+    python tools/analysis/benchmark_train_step.py --profile   # top kernels
 """
 import argparse
 import contextlib
@@ -79,9 +80,14 @@ LOSS_KEYS = ('loss_mlm', 'loss_nce', 'loss_rank', 'loss_v_nce', 'loss_v_rank')
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config', nargs='?', default=DEFAULT_CONFIG)
-    parser.add_argument(
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument(
         '--tiny', action='store_true',
         help='tiny widths and batch (the default on CPU)')
+    size.add_argument(
+        '--full', action='store_true',
+        help='full size on a CPU too (slow; e.g. with --batch 2 to check '
+        'the losses at full size)')
     parser.add_argument(
         '--variants', default=None,
         help=f'comma-separated, from {", ".join(VARIANTS)}; default: '
@@ -97,6 +103,10 @@ def parse_args():
                         help='relative tolerance of the loss agreement')
     parser.add_argument('--skip-reference-timing', action='store_true',
                         help='only check the losses against the reference')
+    parser.add_argument(
+        '--profile', action='store_true',
+        help='after timing each variant, profile 2 steps and print the top '
+        'kernels by self time')
     parser.add_argument('--work-dir', help='for the runners (default: temp)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser.parse_args()
@@ -357,6 +367,22 @@ def time_steps(step: Callable[[], None], spec: dict, device: str,
                 first_step_s=first, peak_gb=peak)
 
 
+def top_kernels(step: Callable[[], None], device: str,
+                rows: int = 15) -> str:
+    """The profiler's table of the operators with the most self time over
+    two steps (CUDA time on CUDA)."""
+    activities = [torch.profiler.ProfilerActivity.CPU]
+    if device == 'cuda':
+        activities.append(torch.profiler.ProfilerActivity.CUDA)
+    with torch.profiler.profile(activities=activities) as prof:
+        for _ in range(2):
+            step()
+        device_sync(device)
+    sort_by = 'self_cuda_time_total' if device == 'cuda' else \
+        'self_cpu_time_total'
+    return prof.key_averages().table(sort_by=sort_by, row_limit=rows)
+
+
 def reference_inputs(data: dict) -> dict:
     keys = ('imgs', 'video_mask', 'text_ids', 'text_mask', 'masked_text_ids',
             'mlm_labels')
@@ -452,6 +478,9 @@ def run_variant(cfg: Config, name: str, spec: dict, raw: dict, device: str,
             model.train_step(raw, optim_wrapper)
 
     result.update(time_steps(step, spec, device, args.warmup, args.iters))
+    if args.profile:
+        print(f'top kernels of project {name}:')
+        print(top_kernels(step, device))
     del runner, model, optim_wrapper
     gc.collect()
     if device == 'cuda':
@@ -475,7 +504,7 @@ def print_report(report: dict) -> None:
         ratio, memory = (
             '-' if res.get(key) is None else f'{res[key]:.2f}'
             for key in ('speedup', 'memory_ratio'))
-        print(f"{label:<28}{res['clips_per_s']:>10.1f}{peak:>10}{ratio:>8}"
+        print(f"{label:<28}{res['clips_per_s']:>10.2f}{peak:>10}{ratio:>8}"
               f"{memory:>10}{res['first_step_s']:>12.1f}")
     losses = report['losses']
     print('first-step losses, fp32, dropout off, reference holding the '
@@ -490,7 +519,7 @@ def print_report(report: dict) -> None:
 def main():
     args = parse_args()
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
-    tiny = args.tiny or device == 'cpu'
+    tiny = args.tiny or (device == 'cpu' and not args.full)
     spec = dict(TINY if tiny else FULL)
     if args.batch:
         spec['batch'] = args.batch
@@ -545,6 +574,9 @@ def main():
                                   cfg.optim_wrapper.optimizer.lr)
             ref.update(time_steps(step, spec, device, args.warmup,
                                   args.iters))
+            if args.profile:
+                print('top kernels of the reference:')
+                print(top_kernels(step, device))
             for res in report['variants'].values():
                 res['speedup'] = res['clips_per_s'] / ref['clips_per_s']
                 if device == 'cuda':

@@ -6,7 +6,8 @@
 #      and optimizer state on the GPU (tools/analysis/check_train_steps.py);
 #   2. the pre-training step against the faithful reference step
 #      (tools/analysis/benchmark_train_step.py): first-step losses agree, and
-#      clips/s, peak memory and the speed-up of each variant.
+#      clips/s, peak memory and the speed-up of each variant, and the top
+#      kernels of each step (--profile).
 # Random weights (no pretrained file is read), Video Swin-B + BERT-base.
 #
 #   bash tools/analysis/gpu_check.sh            # on a CUDA machine
@@ -30,6 +31,6 @@ else
         exit 2
     fi
     "$PYTHON" tools/analysis/check_train_steps.py
-    "$PYTHON" tools/analysis/benchmark_train_step.py "$@"
+    "$PYTHON" tools/analysis/benchmark_train_step.py --profile "$@"
 fi
 echo "gpu_check.sh: all checks passed in $((SECONDS - start)) s"
