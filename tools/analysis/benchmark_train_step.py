@@ -63,8 +63,9 @@ TINY = dict(
               num_attention_heads=2, intermediate_size=64,
               max_position_embeddings=64))
 
-# precision: fp32, fp16 (dynamic loss scale) or bf16; with_cp: activation
-# checkpointing in the three encoders; compile: MMEngine's `compile`.
+# precision: fp32, fp16 (dynamic loss scale) or bf16 (no loss scale);
+# with_cp: activation checkpointing in the three encoders; compile: MMEngine's
+# `compile` option.
 VARIANTS = {
     'fp32': dict(precision='fp32'),
     'fp32-cp': dict(precision='fp32', with_cp=True),
@@ -176,10 +177,9 @@ def set_variant(cfg: Config, variant: dict, device: str) -> None:
     elif precision == 'fp16':
         wrapper.update(type='AmpOptimWrapper', dtype='float16',
                        loss_scale='dynamic')
-    else:  # bf16 with the config's own loss-scale setting
-        if wrapper.get('type', 'OptimWrapper') == 'OptimWrapper':
-            wrapper.type = 'AmpOptimWrapper'
-        wrapper.dtype = 'bfloat16'
+    else:  # bf16 has fp32's exponent range: no loss scaling
+        wrapper.update(type='AmpOptimWrapper', dtype='bfloat16',
+                       loss_scale=dict(enabled=False))
     for name in ('video_encoder', 'text_encoder', 'fusion'):
         if cfg.model.get(name):
             cfg.model[name].with_cp = variant.get('with_cp', False)
