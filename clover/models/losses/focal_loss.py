@@ -4,6 +4,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from clover.registry import MODELS
+from ..utils.precision import fp32_forward
 
 
 @MODELS.register_module()
@@ -39,6 +40,7 @@ class FocalMLMLoss(nn.Module):
         self.ignore_index = ignore_index
         self.loss_weight = loss_weight
 
+    @fp32_forward
     def forward(self, logits: torch.Tensor,
                 labels: torch.Tensor) -> torch.Tensor:
         """Compute the loss.
