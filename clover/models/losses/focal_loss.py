@@ -1,7 +1,6 @@
 """Softmax focal loss for masked language modelling."""
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 from clover.registry import MODELS
 from ..utils.precision import fp32_forward
