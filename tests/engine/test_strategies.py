@@ -1,6 +1,7 @@
 """Training through MMEngine's FlexibleRunner strategies: FSDP on two CPU
 (gloo) processes against DDP, and the DeepSpeed config translation."""
 import importlib.util
+import inspect
 import os.path as osp
 
 import pytest
@@ -100,3 +101,29 @@ def test_deepspeed_takes_over_precision_and_clipping():
     with pytest.raises(ValueError, match=r'f\.py.*loss_scale'):
         deepspeed_settings(dict(fp16, loss_scale=dict(init_scale=8.)),
                            'f.py')
+
+
+def test_flexible_runner_honours_the_compile_option(tmp_path, tool_env,
+                                                   tiny_config, monkeypatch):
+    """MMEngine's FlexibleRunner.from_cfg drops ``compile``; under
+    CloverFlexibleRunner the option reaches the strategy, which compiles
+    train_step (the eager backend: dynamo tracing, no C++ toolchain)."""
+    from clover.utils import build_runner, load_config
+    for key in ('CLOVER_TINY_DATA', 'CLOVER_TINY_TOKENIZER'):
+        monkeypatch.setenv(key, tool_env[key])
+    cfg = load_config(
+        tiny_config, work_dir=str(tmp_path), cfg_options={
+            'strategy': dict(type='SingleDeviceStrategy'),
+            'compile': dict(backend='eager'),
+            'train_cfg.max_epochs': 1,
+            'train_dataloader.dataset.indices': 4,
+            'val_dataloader.dataset.indices': 4,
+        })
+    runner = build_runner(cfg)
+    assert type(runner).__name__ == 'CloverFlexibleRunner'
+    assert runner._compile == dict(backend='eager')
+    runner.train()
+    # The compiled function replaces the bound method on the model.
+    assert 'train_step' in vars(runner.model)
+    assert not inspect.ismethod(runner.model.train_step)
+    assert (tmp_path / 'epoch_1.pth').exists()
