@@ -127,3 +127,23 @@ def test_flexible_runner_honours_the_compile_option(tmp_path, tool_env,
     assert 'train_step' in vars(runner.model)
     assert not inspect.ismethod(runner.model.train_step)
     assert (tmp_path / 'epoch_1.pth').exists()
+
+
+def test_wrap_policy_makes_one_unit_per_transformer_block():
+    from transformers import BertConfig
+    from transformers.models.bert.modeling_bert import BertLayer
+
+    from clover.engine.strategies import transformer_block_wrap_policy
+    from clover.models.backbones import SwinTransformer3D
+    swin = SwinTransformer3D(
+        arch=dict(embed_dims=8, depths=[1, 1], num_heads=[1, 2]),
+        window_size=(2, 2, 2))
+    blocks = [m for m in swin.modules()
+              if transformer_block_wrap_policy(m, False, 0)]
+    assert [type(m).__name__ for m in blocks] == ['SwinTransformerBlock3D'] * 2
+    layer = BertLayer(BertConfig(hidden_size=8, num_attention_heads=2,
+                                 intermediate_size=16))
+    assert transformer_block_wrap_policy(layer, False, 0)
+    assert not transformer_block_wrap_policy(torch.nn.Linear(2, 2), False, 0)
+    # Every module is searched for blocks.
+    assert transformer_block_wrap_policy(torch.nn.Linear(2, 2), True, 0)
