@@ -1,6 +1,7 @@
 """The precision pieces (configs/_base_/schedules/precision.py) and the
 bf16 pre-training recipe: bf16 autocast without loss scaling and fused
 AdamW, everything else the fp16 recipe's; SDPA attention by default."""
+import glob
 import inspect
 import os.path as osp
 
@@ -88,3 +89,35 @@ def test_sdpa_attention_is_the_default(cls):
     model = Config.fromfile(BF16).model
     for part in ('video_encoder', 'text_encoder', 'fusion'):
         assert 'attn_impl' not in model[part]
+
+
+def training_leaves():
+    """Leaves with an optim_wrapper that do not list the pieces already."""
+    for path in sorted(
+            glob.glob(osp.join(ROOT, 'configs', '**', '*.py'),
+                      recursive=True)):
+        cfg = Config.fromfile(path) if '_base_' not in path else {}
+        if 'optim_wrapper' in cfg and 'bf16_amp' not in cfg:
+            yield path
+
+
+TRAINING_LEAVES = list(training_leaves())
+
+
+@pytest.mark.parametrize('leaf', TRAINING_LEAVES,
+                         ids=lambda path: osp.relpath(path, ROOT))
+@pytest.mark.parametrize('piece', ['bf16_amp', 'fp16_amp'])
+def test_every_training_leaf_takes_the_precision_pieces(tmp_path, leaf,
+                                                        piece):
+    """The two lines of docs/efficiency.md switch any shipped leaf: no
+    schedule or leaf holds a setting the pieces cannot merge into."""
+    switched = tmp_path / 'switched.py'
+    switched.write_text(f'_base_ = [{leaf!r}, {PRECISION!r}]\n'
+                        f'optim_wrapper = {{{{_base_.{piece}}}}}\n')
+    wrapper = Config.fromfile(str(switched)).optim_wrapper
+    expected = Config.fromfile(PRECISION)[piece]
+    for key in ('type', 'dtype', 'loss_scale'):
+        assert wrapper[key] == expected[key]
+    assert wrapper.optimizer.fused is True
+    assert wrapper.optimizer.lr == Config.fromfile(leaf).optim_wrapper \
+        .optimizer.lr
