@@ -331,3 +331,19 @@ def test_training_step_reads_no_tensor_value_on_the_host(batch_masked_passes):
                             DataDependentOutputException)):
             inputs['mlm_labels'][labelled]
     assert set(losses) == ALL_LOSS_KEYS | {'mlm_acc'}
+
+
+def test_loss_traces_as_one_graph():
+    """torch.compile (MMEngine's ``compile`` option) sees the pre-training
+    loss as one graph: no graph break in the encoders, the fusion, the
+    heads or the fp32 losses."""
+    model = tiny_model().train()
+    inputs = make_inputs()
+
+    def total_loss(inputs):
+        losses = model(inputs, mode='loss')
+        return sum(v for k, v in losses.items() if 'loss' in k)
+
+    explanation = torch._dynamo.explain(total_loss)(inputs)
+    assert explanation.graph_break_count == 0, explanation.break_reasons
+    assert explanation.graph_count == 1
