@@ -25,7 +25,8 @@ param_scheduler = [
     dict(_base_.param_scheduler[0], end=warmup_epochs),
     dict(_base_.param_scheduler[1], T_max=max_epochs, end=max_epochs),
 ]
-optim_wrapper = dict(type='AmpOptimWrapper', loss_scale='dynamic')
+# fp16 with AmpOptimWrapper's default dynamic loss scale.
+optim_wrapper = dict(type='AmpOptimWrapper')
 auto_scale_lr = dict(base_batch_size=16 * 16, enable=True)
 # The official gradient of the gathered InfoNCE (each rank keeps its own
 # rows' slice of the global loss), which the paper's lr and clipping were

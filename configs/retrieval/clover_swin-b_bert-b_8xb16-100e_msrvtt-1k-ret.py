@@ -20,7 +20,8 @@ _base_ = [
     '../_base_/default_runtime.py'
 ]
 
-optim_wrapper = dict(type='AmpOptimWrapper', loss_scale='dynamic')
+# fp16 with AmpOptimWrapper's default dynamic loss scale.
+optim_wrapper = dict(type='AmpOptimWrapper')
 auto_scale_lr = dict(base_batch_size=8 * 16, enable=True)
 # The official gradient of the gathered InfoNCE (each rank keeps its own
 # rows' slice of the global loss), which the paper's lr and clipping were

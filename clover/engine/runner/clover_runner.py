@@ -1,4 +1,5 @@
 """MMEngine's Runner with distributed CPU (gloo) runs made to work."""
+from datetime import timedelta
 from typing import Dict, Optional, Union
 
 import torch
@@ -11,6 +12,15 @@ from clover.registry import RUNNERS
 from ..hooks import ConsoleProgressHook
 from clover.utils.console import (CONSOLE_MODES, console_log,
                                   make_console_quiet)
+
+
+def console_mode(cfg) -> str:
+    """The config's ``console_mode`` (``'quiet'`` unless set), checked."""
+    mode = cfg.get('console_mode', 'quiet')
+    if mode not in CONSOLE_MODES:
+        raise ValueError(f'console_mode must be one of {CONSOLE_MODES}, '
+                         f'got {mode!r}')
+    return mode
 
 
 @RUNNERS.register_module()
@@ -35,11 +45,7 @@ class CloverRunner(Runner):
             self.register_hook(ConsoleProgressHook())
 
     def _console_mode(self) -> str:
-        mode = self.cfg.get('console_mode', 'quiet')
-        if mode not in CONSOLE_MODES:
-            raise ValueError(f'console_mode must be one of {CONSOLE_MODES}, '
-                             f'got {mode!r}')
-        return mode
+        return console_mode(self.cfg)
 
     def build_logger(self,
                      log_level: Union[int, str] = 'INFO',
@@ -74,18 +80,8 @@ class CloverRunner(Runner):
             + ', '.join(f'{lr:.4g}' for lr in lrs))
 
     def setup_env(self, env_cfg: Dict) -> None:
-        if (self.distributed and not dist.is_initialized()
-                and not torch.cuda.is_available()):
-            if self.launcher != 'pytorch':
-                raise RuntimeError(
-                    f'launcher {self.launcher!r} needs CUDA; on a CPU machine '
-                    'start the processes with torchrun (--launcher pytorch)')
-            timeout = env_cfg.get('dist_cfg', {}).get('timeout')
-            kwargs = {}
-            if timeout is not None:
-                from datetime import timedelta
-                kwargs['timeout'] = timedelta(seconds=timeout)
-            dist.init_process_group(backend='gloo', **kwargs)
+        if self.distributed:
+            init_cpu_process_group(self.launcher, env_cfg)
         super().setup_env(env_cfg)
 
     def wrap_model(self, model_wrapper_cfg: Optional[Dict],
@@ -99,6 +95,33 @@ class CloverRunner(Runner):
                 'find_unused_parameters',
                 self.cfg.get('find_unused_parameters', False))
         return super().wrap_model(model_wrapper_cfg, model)
+
+
+def init_cpu_process_group(launcher: str, env_cfg: Dict) -> None:
+    """Join the gloo group of a distributed run on a machine without CUDA.
+
+    MMEngine's own set-up calls ``torch.cuda.set_device``, which fails
+    there; once the group exists, MMEngine skips its set-up. On CUDA
+    machines, or when the group exists already, nothing happens.
+
+    Args:
+        launcher (str): The job launcher; CPU runs need ``'pytorch'``
+            (torchrun).
+        env_cfg (dict): The config's ``env_cfg``; ``dist_cfg.timeout``
+            (seconds) is honoured.
+    """
+    if (launcher == 'none' or dist.is_initialized()
+            or torch.cuda.is_available()):
+        return
+    if launcher != 'pytorch':
+        raise RuntimeError(
+            f'launcher {launcher!r} needs CUDA; on a CPU machine start the '
+            'processes with torchrun (--launcher pytorch)')
+    timeout = env_cfg.get('dist_cfg', {}).get('timeout')
+    kwargs = {}
+    if timeout is not None:
+        kwargs['timeout'] = timedelta(seconds=timeout)
+    dist.init_process_group(backend='gloo', **kwargs)
 
 
 def destroy_dist() -> None:
