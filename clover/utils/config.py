@@ -1,10 +1,11 @@
 """Config handling shared by the command-line tools."""
 import argparse
+import importlib.util
 import os
 import os.path as osp
 import re
 from collections import Counter
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import torch
 from mmengine.config import Config, DictAction
@@ -78,9 +79,97 @@ def load_config(path: str,
     return cfg
 
 
+def deepspeed_settings(optim_wrapper: dict, filename: str
+                       ) -> Tuple[dict, dict]:
+    """Translate an ``optim_wrapper`` config for DeepSpeed, which owns the
+    precision, the loss scale, the gradient clipping and accumulation.
+
+    Args:
+        optim_wrapper (dict): An ``OptimWrapper`` or ``AmpOptimWrapper``
+            config (``optimizer``, ``paramwise_cfg``, ``clip_grad``,
+            ``dtype``, ``loss_scale``, ``accumulative_counts``).
+        filename (str): The config file, named in errors.
+
+    Returns:
+        tuple[dict, dict]: The ``DeepSpeedOptimWrapper`` config (optimizer,
+        parameter groups, constructor) and the ``DeepSpeedStrategy``
+        arguments it implies (``fp16`` / ``bf16``, ``gradient_clipping``,
+        ``gradient_accumulation_steps``).
+    """
+    wrapper = dict(optim_wrapper)
+    wrapper_type = wrapper.pop('type', 'OptimWrapper')
+    strategy = {}
+    if wrapper_type == 'AmpOptimWrapper':
+        dtype = wrapper.pop('dtype', None) or 'float16'
+        loss_scale = wrapper.pop('loss_scale', 'dynamic')
+        if dtype == 'bfloat16':
+            strategy['bf16'] = dict(enabled=True)
+        elif dtype == 'float16' and loss_scale == 'dynamic':
+            strategy['fp16'] = dict(enabled=True, loss_scale=0)
+        elif dtype == 'float16' and isinstance(loss_scale, (int, float)):
+            strategy['fp16'] = dict(enabled=True, loss_scale=loss_scale)
+        else:
+            raise ValueError(
+                f'config {filename}: optim_wrapper dtype={dtype!r} with '
+                f'loss_scale={loss_scale!r} has no DeepSpeed equivalent; use '
+                "dtype 'bfloat16', or 'float16' with a dynamic or fixed "
+                'loss scale.')
+    elif wrapper_type not in ('OptimWrapper', 'DeepSpeedOptimWrapper'):
+        raise ValueError(f'config {filename}: optim_wrapper type '
+                         f'{wrapper_type!r} cannot run under DeepSpeed.')
+    clip_grad = wrapper.pop('clip_grad', None)
+    if clip_grad:
+        if set(clip_grad) - {'max_norm', 'norm_type'} or \
+                clip_grad.get('norm_type', 2) != 2:
+            raise ValueError(
+                f'config {filename}: DeepSpeed clips the L2 gradient norm '
+                f'only (optim_wrapper.clip_grad.max_norm), got {clip_grad}.')
+        strategy['gradient_clipping'] = clip_grad['max_norm']
+    accumulation = wrapper.pop('accumulative_counts', 1)
+    if accumulation != 1:
+        strategy['gradient_accumulation_steps'] = accumulation
+    wrapper['type'] = 'DeepSpeedOptimWrapper'
+    return wrapper, strategy
+
+
+def prepare_strategy(cfg: Config) -> None:
+    """Make a config that sets ``strategy`` run under MMEngine's
+    FlexibleRunner, in place.
+
+    The default ``runner_type`` (``CloverRunner``) becomes
+    ``CloverFlexibleRunner``. For ``DeepSpeedStrategy`` the deepspeed
+    package must be importable, and the optim wrapper's precision and
+    clipping move into the strategy (:func:`deepspeed_settings`); settings
+    the strategy gives explicitly win. Configs without ``strategy`` are
+    left as they are.
+
+    Raises:
+        ImportError: DeepSpeed is asked for but not installed.
+    """
+    strategy = cfg.get('strategy')
+    if strategy is None:
+        return
+    if cfg.get('runner_type', 'CloverRunner') == 'CloverRunner':
+        cfg.runner_type = 'CloverFlexibleRunner'
+    if strategy.get('type') != 'DeepSpeedStrategy':
+        return
+    if importlib.util.find_spec('deepspeed') is None:
+        raise ImportError(
+            f'config {cfg.filename}: strategy DeepSpeedStrategy needs the '
+            'deepspeed package, which is not installed (pip install '
+            'deepspeed).')
+    cfg.optim_wrapper, implied = deepspeed_settings(cfg.optim_wrapper,
+                                                    cfg.filename)
+    for key, value in implied.items():
+        strategy.setdefault(key, value)
+
+
 def build_runner(cfg: Config):
     """Build the runner that ``cfg`` names (``runner_type``, else
     MMEngine's), re-raising build errors with the config file named.
+
+    A config with a ``strategy`` (``configs/_base_/strategies/``) is built
+    by ``CloverFlexibleRunner`` (:func:`prepare_strategy`).
 
     A misspelt or unknown key inside a component (``model.video_encoder.
     windw_size``) fails while the runner builds its parts; the message then
@@ -92,6 +181,7 @@ def build_runner(cfg: Config):
     from mmengine.runner import Runner
 
     from clover.registry import RUNNERS
+    prepare_strategy(cfg)
     try:
         if 'runner_type' in cfg:
             return RUNNERS.build(cfg)

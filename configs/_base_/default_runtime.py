@@ -8,7 +8,21 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=20, ignore_last=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3),
-    sampler_seed=dict(type='DistSamplerSeedHook'))
+    # Resumable checkpoints within an epoch (iter_<n>.pth): off here; long
+    # recipes set `interval` (iterations) or `interval_minutes`.
+    iter_checkpoint=dict(
+        type='IterCheckpointHook', interval=-1, interval_minutes=None,
+        max_keep_ckpts=2),
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    # Seeds the model's randomness from (seed, iteration) and continues a
+    # mid-epoch checkpoint at its next batch (train samplers are
+    # ResumableSampler, which also seeds each sample's augmentation).
+    exact_resume=dict(type='ExactResumeHook'))
+
+# Warns when the contrastive loss sits at its chance value (collapsed
+# embeddings); inert in runs that log no InfoNCE loss. A leaf that sets its
+# own custom_hooks lists it again.
+custom_hooks = [dict(type='ContrastiveCollapseHook')]
 
 env_cfg = dict(
     cudnn_benchmark=False,

@@ -67,9 +67,11 @@ param_scheduler = [
 # RetrievalVisHook: contact sheets of 4 validation captions (top 5 videos,
 # the right one framed) at every validation, written by the vis backends
 # (PNGs under WORK_DIR/<timestamp>/vis_data/vis_image).
+# The collapse check of default_runtime.py is kept.
 custom_hooks = [
     dict(type='EMAHook', momentum=0.01, update_buffers=True),
     dict(type='RetrievalVisHook', num_queries=4, topk=5),
+    dict(type='ContrastiveCollapseHook'),
 ]
 
 default_hooks = dict(

@@ -41,6 +41,6 @@ param_scheduler = [
         convert_to_iter_based=False),
 ]
 train_cfg = dict(max_epochs=max_epochs)
-auto_scale_lr = dict(base_batch_size=8 * 16, enable=False)
+auto_scale_lr = dict(base_batch_size=8 * 16, enable=True)
 # The pre-training checkpoint: pass it with `--cfg-options load_from=...`.
 load_from = None

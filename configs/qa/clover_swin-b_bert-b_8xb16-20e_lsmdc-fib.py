@@ -30,6 +30,6 @@ val_dataloader = dict(batch_size=16)
 test_dataloader = dict(batch_size=16)
 default_hooks = dict(
     checkpoint=dict(save_best='lsmdc_fib/acc', rule='greater'))
-auto_scale_lr = dict(base_batch_size=8 * 16, enable=False)
+auto_scale_lr = dict(base_batch_size=8 * 16, enable=True)
 # The pre-training checkpoint: pass it with `--cfg-options load_from=...`.
 load_from = None

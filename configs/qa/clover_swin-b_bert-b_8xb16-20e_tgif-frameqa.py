@@ -21,6 +21,6 @@ model = dict(qa_head=dict(num_answers=1540, dropout=0.1))
 train_dataloader = _base_.frameqa_train_dataloader
 test_dataloader = _base_.frameqa_test_dataloader
 test_evaluator = dict(type='VideoQAAccuracy', prefix='tgif_frameqa')
-auto_scale_lr = dict(base_batch_size=8 * 16, enable=False)
+auto_scale_lr = dict(base_batch_size=8 * 16, enable=True)
 # The pre-training checkpoint: pass it with `--cfg-options load_from=...`.
 load_from = None

@@ -29,6 +29,6 @@ param_scheduler = [
 ]
 train_cfg = dict(max_epochs=max_epochs)
 default_hooks = dict(checkpoint=dict(save_best='msvd_qa/acc', rule='greater'))
-auto_scale_lr = dict(base_batch_size=8 * 16, enable=False)
+auto_scale_lr = dict(base_batch_size=8 * 16, enable=True)
 # The pre-training checkpoint: pass it with `--cfg-options load_from=...`.
 load_from = None

@@ -25,6 +25,6 @@ param_scheduler = [
 ]
 default_hooks = dict(
     checkpoint=dict(save_best='msrvtt_qa/acc', rule='greater'))
-auto_scale_lr = dict(base_batch_size=8 * 32, enable=False)
+auto_scale_lr = dict(base_batch_size=8 * 32, enable=True)
 # The pre-training checkpoint: pass it with `--cfg-options load_from=...`.
 load_from = None

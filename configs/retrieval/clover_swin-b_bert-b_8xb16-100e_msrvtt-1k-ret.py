@@ -20,8 +20,13 @@ _base_ = [
     '../_base_/default_runtime.py'
 ]
 
-optim_wrapper = dict(type='AmpOptimWrapper', loss_scale='dynamic')
-auto_scale_lr = dict(base_batch_size=8 * 16, enable=False)
+# fp16 with AmpOptimWrapper's default dynamic loss scale.
+optim_wrapper = dict(type='AmpOptimWrapper')
+auto_scale_lr = dict(base_batch_size=8 * 16, enable=True)
+# The official gradient of the gathered InfoNCE (each rank keeps its own
+# rows' slice of the global loss), which the paper's lr and clipping were
+# tuned with; grad_mode='exact' is the alternative (docs/method.md).
+model = dict(retrieval_head=dict(loss=dict(grad_mode='official')))
 # The dual encoder uses every parameter in each step.
 find_unused_parameters = False
 # The pre-training checkpoint (e.g. work_dirs/clover_webvid_cc3m/

@@ -71,7 +71,13 @@ def test_config_names_the_paper_recipe(cfg):
     optimizer = cfg.optim_wrapper.optimizer
     assert (optimizer.lr, optimizer.weight_decay) == (5e-5, 0.005)
     assert cfg.optim_wrapper.clip_grad.max_norm == 15
-    assert cfg.auto_scale_lr == dict(base_batch_size=1024, enable=False)
+    # The paper's global batch, scaled linearly from as the official script.
+    assert cfg.auto_scale_lr == dict(base_batch_size=1024, enable=True)
+    assert cfg.model.pretrain_head.video_anchor_loss.grad_mode == 'official'
+    assert cfg.model.pretrain_head.text_anchor_loss.grad_mode == 'official'
+    # The official selection, on the zero-shot MSR-VTT test split.
+    assert cfg.default_hooks.checkpoint.save_best == 'dual/t2v/Recall@all'
+    assert cfg.default_hooks.checkpoint.rule == 'greater'
 
 
 def test_every_component_type_is_registered(cfg):

@@ -68,7 +68,7 @@ SPEC = {
         prefix='tgif_transition'),
     'clover_swin-b_bert-b_8xb16-20e_lsmdc-mc.py': dict(
         kind='multiple_choice', model='CloverMultipleChoice',
-        template='{candidate}', frames=(8, 8), views=1, text_length=256,
+        template=TGIF_TEMPLATE, frames=(8, 8), views=1, text_length=256,
         batch=16, epochs=20, warmup=2, lr=1.2e-5, weight_decay=0.01,
         clip=50, fp16=False, cosine_by_epoch=False, test_resize='squash',
         val=True, prefix='lsmdc_mc'),
@@ -130,10 +130,13 @@ def test_config_states_the_paper_protocol(name):
     assert cfg.model.video_encoder.arch == 'base'
     assert cfg.find_unused_parameters is False
     assert cfg.load_from is None
+    if spec['kind'] == 'retrieval_mc':
+        assert cfg.model.retrieval_head.loss.grad_mode == 'official'
 
     train, test = cfg.train_dataloader, cfg.test_dataloader
     assert train.batch_size == spec['batch']
-    assert cfg.auto_scale_lr.base_batch_size == 8 * spec['batch']
+    assert cfg.auto_scale_lr == dict(
+        base_batch_size=8 * spec['batch'], enable=True)
     train_frames = step(train.dataset.pipeline, 'SampleFrames')
     test_frames = step(test.dataset.pipeline, 'SampleFrames')
     assert (train_frames.num_frames, test_frames.num_frames) == \

@@ -6,6 +6,7 @@ ones, and tools/test.py on a tiny pre-training checkpoint."""
 import copy
 import importlib.util
 import json
+import logging
 import math
 import os
 import os.path as osp
@@ -110,7 +111,8 @@ def test_finetuned_config_holds_the_paper_protocol(name):
 
     clips_per_gpu, gpus = spec['batch']
     assert cfg.train_dataloader.batch_size == clips_per_gpu
-    assert cfg.auto_scale_lr.base_batch_size == clips_per_gpu * gpus
+    assert cfg.auto_scale_lr == dict(
+        base_batch_size=clips_per_gpu * gpus, enable=True)
     assert f'{gpus}xb{clips_per_gpu}-{spec["epochs"][0]}e' in name
     assert cfg.train_cfg.max_epochs == spec['epochs'][0]
     warmup, cosine = cfg.param_scheduler
@@ -122,6 +124,7 @@ def test_finetuned_config_holds_the_paper_protocol(name):
     assert (optimizer.type, optimizer.lr, optimizer.weight_decay,
             optimizer.betas) == ('AdamW', 1.2e-5, 0.01, (0.9, 0.98))
     assert cfg.optim_wrapper.clip_grad.max_norm == 5
+    assert cfg.model.retrieval_head.loss.grad_mode == 'official'
     assert (cfg.optim_wrapper.type == 'AmpOptimWrapper') == spec['fp16']
     # Checkpoints are chosen on a val split only where one exists.
     save_best = cfg.default_hooks.checkpoint.get('save_best')
@@ -324,6 +327,32 @@ def test_tiny_finetuning_trains_two_iterations_and_tests(
     assert any(k.startswith('video_encoder.') for k in changed)
     assert any(k.startswith('text_encoder.') for k in changed)
     check_metrics(runner.test(), num_videos=3)
+
+
+def test_auto_scale_lr_scales_linearly_and_prints_the_lr(corpora, tmp_path):
+    """1 process x 2 clips against the paper's 8 x 16: every group's lr is
+    multiplied by 2 / 128, and one console line says so."""
+    name = 'clover_swin-b_bert-b_8xb16-100e_msrvtt-1k-ret.py'
+    cfg = tiny(load(name), corpora, tmp_path)
+    cfg.optim_wrapper.paramwise_cfg.custom_keys['text_encoder'] = dict(
+        lr_mult=0.5)
+    runner = build_runner(cfg)
+    wrapper = runner.build_optim_wrapper(runner.optim_wrapper)
+    unscaled = [group['lr'] for group in wrapper.optimizer.param_groups]
+    lines = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(
+        (record.getMessage(), getattr(record, 'console', False)))
+    runner.logger.addHandler(handler)
+    try:
+        runner.scale_lr(wrapper, runner.auto_scale_lr)
+    finally:
+        runner.logger.removeHandler(handler)
+    scaled = [group['lr'] for group in wrapper.optimizer.param_groups]
+    assert scaled == pytest.approx([lr * 2 / 128 for lr in unscaled])
+    assert sorted(set(unscaled)) == pytest.approx([0.6e-5, 1.2e-5])
+    assert ('auto_scale_lr: base batch 128, this run 1 x 2 = 2; scaled lr '
+            '9.375e-08, 1.875e-07', True) in lines
 
 
 @pytest.fixture(scope='module')

@@ -1,4 +1,5 @@
 """A user module outside the package, registered through custom_imports."""
+import os
 import os.path as osp
 import re
 import subprocess
@@ -36,7 +37,9 @@ def user_project(tmp_path, tiny_config, tool_env):
     """A folder outside the package holding a user loss and a config that
     imports it; the environment puts the folder on PYTHONPATH."""
     (tmp_path / 'user_losses.py').write_text(USER_MODULE)
-    env = dict(tool_env, PYTHONPATH=str(tmp_path))
+    env = dict(tool_env,
+               PYTHONPATH=os.pathsep.join((str(tmp_path),
+                                           tool_env['PYTHONPATH'])))
     return tmp_path, env
 
 

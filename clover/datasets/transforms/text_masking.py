@@ -183,9 +183,10 @@ class SemanticTextMasking(BaseTransform):
             unmasked, ``'random'`` masks random whole words of it. Defaults
             to ``'skip'``.
         seed (int, optional): Seed of this transform's own random generator
-            (each dataloader worker mixes in its id). None draws from
-            NumPy's global generator, which MMEngine seeds per worker.
-            Defaults to None.
+            (each dataloader worker mixes in its id, so the masks depend on
+            the number of workers and a resume does not repeat them). None
+            draws from NumPy's global generator, which the dataset seeds per
+            sample (exact resume). Defaults to None.
     """
 
     def __init__(self,

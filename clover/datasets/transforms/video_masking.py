@@ -27,10 +27,10 @@ class BlockMaskGenerator(BaseTransform):
     Clover masks 10 of the 7 x 7 cells of a 224 x 224 input (each cell is
     32 x 32 pixels).
 
-    The draws use NumPy's global RNG, like the other random transforms:
-    MMEngine's dataloader ``worker_init_fn`` seeds it per worker and rank
-    from the run's seed, so masks are reproducible under a fixed seed and
-    differ between workers.
+    The draws use NumPy's global RNG, like the other random transforms;
+    :class:`~clover.datasets.VideoTextBaseDataset` seeds it per sample from
+    (seed, epoch, index) under a :class:`~clover.datasets.ResumableSampler`,
+    so a sample's mask survives a resume and does not depend on the workers.
 
     Added keys:
 

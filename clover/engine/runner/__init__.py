@@ -1,6 +1,8 @@
-from .clover_runner import CloverRunner, destroy_dist
+from .clover_runner import CloverRunner, destroy_dist, init_cpu_process_group
+from .flexible_runner import CloverFlexibleRunner
 from .multi_source_loop import MultiSourceTrainLoop, RoundRobinLoader
 
 __all__ = [
-    'CloverRunner', 'destroy_dist', 'MultiSourceTrainLoop', 'RoundRobinLoader'
+    'CloverRunner', 'CloverFlexibleRunner', 'destroy_dist',
+    'init_cpu_process_group', 'MultiSourceTrainLoop', 'RoundRobinLoader'
 ]

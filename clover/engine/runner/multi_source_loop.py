@@ -18,6 +18,7 @@ from mmengine.runner import EpochBasedTrainLoop
 from mmengine.structures import BaseDataElement
 from torch.utils.data import DataLoader
 
+from clover.datasets.samplers import start_loader_at
 from clover.registry import LOOPS
 
 
@@ -97,9 +98,10 @@ class RoundRobinLoader:
         """Yield the batches of steps ``start, ..., len(self) - 1`` of the
         current epoch.
 
-        Starting past 0 (a resumed, mid-epoch checkpoint) reads and drops
-        the batches each source already gave in the current pass, since a
-        DataLoader cannot start in the middle of its sampler.
+        Starting past 0 (a resumed, mid-epoch checkpoint), each source
+        begins after the batches it already gave in the current pass: a
+        :class:`~clover.datasets.ResumableSampler` skips them unread, any
+        other sampler's batches are read and dropped.
         """
         if not 0 <= start <= len(self):
             raise ValueError(
@@ -122,14 +124,18 @@ class RoundRobinLoader:
         loader = self.loaders[source]
         passes = self.passes_per_epoch(source)
         first_pass, skip = divmod(consumed, len(loader))
-        if skip:
-            print_log(
-                f'Resuming mid-epoch: reading and dropping {skip} batches of '
-                f'data source {source} to reach its position.',
-                logger='current')
         for pass_index in range(first_pass, passes):
             _set_sampler_epoch(loader, self.epoch * passes + pass_index)
             num_batches = 0
+            if skip and start_loader_at(loader, skip):
+                num_batches = skip
+                skip = 0
+            elif skip:
+                print_log(
+                    f'Resuming mid-epoch: reading and dropping {skip} '
+                    f'batches of data source {source} to reach its '
+                    'position (a ResumableSampler would skip them unread).',
+                    logger='current')
             for batch in loader:
                 if num_batches >= skip:
                     yield batch
@@ -158,12 +164,13 @@ class MultiSourceTrainLoop(EpochBasedTrainLoop):
     and the step's ``loss`` as the scalar ``train/loss_<source name>``, which
     the log lines show next to the mixed ``loss``.
 
-    Resuming is exact both at epoch boundaries and mid-epoch (iteration-based
-    checkpoints): the batches of every step depend only on the epoch, the
-    step and the samplers' seed. Mid-epoch, the batches already trained on in
-    the current pass are read again and dropped, which costs data-loading
-    time. Data augmentation drawn from global random generators is not
-    restored by MMEngine checkpoints, in this loop as in any other.
+    Resuming is exact both at epoch boundaries and mid-epoch (iteration
+    checkpoints, :class:`~clover.engine.IterCheckpointHook`): the batches of
+    every step depend only on the epoch, the step and the samplers' seed;
+    with :class:`~clover.datasets.ResumableSampler` the samples'
+    augmentation depends on them too, and the batches already trained on
+    are skipped unread (other samplers' are read again and dropped).
+    :class:`~clover.engine.ExactResumeHook` seeds the model's randomness.
 
     Args:
         runner (Runner): The runner.

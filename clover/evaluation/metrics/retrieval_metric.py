@@ -153,7 +153,9 @@ class RetrievalMetric(BaseMetric):
     video's captions. Ties are broken pessimistically (see the module doc).
 
     Keys for the dual-encoder scores: ``dual/t2v/R@1``, ``R@5``,
-    ``R@10`` (in %), ``dual/t2v/MdR``, ``dual/t2v/MnR``, the same under
+    ``R@10`` (in %), ``dual/t2v/MdR``, ``dual/t2v/MnR``,
+    ``dual/t2v/Recall@all`` (``R@1 + R@5 + R@10 - MdR``, the official
+    code's model-selection score), the same under
     ``dual/v2t/``, ``dual/t2v/chance_R@1`` (100 / num_videos),
     ``dual/v2t/chance_R@1`` (expected R@1 of a random ranking: the mean over
     videos of K / num_texts, in %; it works out to 100 / num_videos too),
@@ -312,7 +314,11 @@ class RetrievalMetric(BaseMetric):
             ('t2v', t2v_ranks(t2v_scores, text_to_video, self.chunk_size)),
             ('v2t', v2t_ranks(v2t_scores, text_to_video, self.chunk_size)),
         ):
-            for name, value in recall_summary(ranks).items():
+            summary = recall_summary(ranks)
+            # The official code's model-selection score.
+            summary['Recall@all'] = (summary['R@1'] + summary['R@5'] +
+                                     summary['R@10'] - summary['MdR'])
+            for name, value in summary.items():
                 metrics[f'{mode}/{direction}/{name}'] = value
         metrics[f'{mode}/t2v/chance_R@1'] = 100.0 / num_videos
         metrics[f'{mode}/v2t/chance_R@1'] = (

@@ -125,7 +125,10 @@ class VideoTextDataPreprocessor(BaseDataPreprocessor):
         imgs = imgs.float()
         if self.flip_channels:
             imgs = imgs.flip(-4)
-        return (imgs - self.mean) / self.std
+        # In the dtype the model is held in: fp32 normally (autocast casts
+        # inside the ops), half where a strategy casts the whole model
+        # (DeepSpeed's fp16 / bf16), buffers included.
+        return ((imgs - self.mean) / self.std).to(self.mean.dtype)
 
     def _batch_texts(self, inputs: dict, data_samples: Optional[list]
                      ) -> dict:

@@ -25,7 +25,8 @@ class PretrainHead(BaseModule):
         loss_nce, loss_rank = video_anchor_loss(v, t, tm, fv)
         loss_v_nce, loss_v_rank = text_anchor_loss(t, v, vm, ft)
 
-    The MLM head decodes only the labelled positions.
+    The MLM head decodes every text position and the MLM loss and accuracy
+    count the labelled ones (no data-dependent indexing in the step).
 
     Args:
         fused_video_proj (dict): ``h_V``, projection of the fused [CLS] of
@@ -82,12 +83,13 @@ class PretrainHead(BaseModule):
                 nothing is predicted.
         """
         labelled = mlm_labels != self.mlm_loss.ignore_index
-        # (M, V) logits of the M labelled positions, as one (1, M) sequence.
-        logits = self.mlm_head(fused_text_tokens, labelled)
-        targets = mlm_labels[labelled]
-        loss = self.mlm_loss(logits[None], targets[None])
+        # (B, L, V) logits of every position: selecting the labelled ones
+        # would be a data-dependent index, a device-to-host copy per step.
+        # The loss and the accuracy count the labelled positions only.
+        logits = self.mlm_head(fused_text_tokens)
+        loss = self.mlm_loss(logits, mlm_labels)
         with torch.no_grad():
-            correct = (logits.argmax(-1) == targets).sum()
+            correct = ((logits.argmax(-1) == mlm_labels) & labelled).sum()
             # clamp, not max(numel, 1): no host round trip for the count.
             accuracy = correct.float() / labelled.sum().clamp(min=1)
         return dict(loss_mlm=loss, mlm_acc=accuracy)

@@ -6,6 +6,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from clover.registry import MODELS
+from ..utils.precision import fp32_forward
 from .utils import check_grad_mode, gather_rows, scaled_similarity
 
 
@@ -45,6 +46,7 @@ class InfoNCELoss(nn.Module):
         self.grad_mode = grad_mode
         self.loss_weight = loss_weight
 
+    @fp32_forward
     def forward(self, video_emb: torch.Tensor,
                 text_emb: torch.Tensor) -> Dict[str, torch.Tensor]:
         """Compute the loss of this rank's pairs.

@@ -1,9 +1,9 @@
 """Softmax focal loss for masked language modelling."""
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 from clover.registry import MODELS
+from ..utils.precision import fp32_forward
 
 
 @MODELS.register_module()
@@ -39,6 +39,7 @@ class FocalMLMLoss(nn.Module):
         self.ignore_index = ignore_index
         self.loss_weight = loss_weight
 
+    @fp32_forward
     def forward(self, logits: torch.Tensor,
                 labels: torch.Tensor) -> torch.Tensor:
         """Compute the loss.
@@ -57,10 +58,17 @@ class FocalMLMLoss(nn.Module):
                 f'got logits {tuple(logits.shape)} and labels '
                 f'{tuple(labels.shape)}')
         predicted = labels != self.ignore_index
-        if not predicted.any():
-            # Keep the graph so that every rank runs the same backward.
-            return logits.sum() * 0.
-        log_p_t = F.log_softmax(logits[predicted], dim=-1).gather(
-            1, labels[predicted].unsqueeze(1)).squeeze(1)
+        # Masked maths over every position instead of selecting the
+        # labelled ones: a data-dependent selection (or a check that any
+        # exists) would copy from the device in every training step. The
+        # unlabelled rows are zeroed first so that nothing there (not even
+        # an overflowed logit) reaches the loss or its gradient.
+        logits = torch.where(predicted.unsqueeze(-1), logits, 0.)
+        targets = torch.where(predicted, labels, 0).unsqueeze(-1)
+        log_p_t = (logits.gather(-1, targets).squeeze(-1) -
+                   logits.logsumexp(dim=-1))
         focal = (1 - log_p_t.exp())**self.gamma * -log_p_t
-        return self.loss_weight * focal.mean()
+        # No labelled position gives a zero loss still connected to the
+        # graph, so every rank runs the same backward.
+        focal = torch.where(predicted, focal, 0.)
+        return self.loss_weight * focal.sum() / predicted.sum().clamp(min=1)

@@ -7,6 +7,7 @@ import torch.nn.functional as F
 
 from clover.registry import MODELS
 from ..utils.dist import all_gather_with_grad
+from ..utils.precision import fp32_forward
 from .utils import check_grad_mode, gather_rows, scaled_similarity
 
 
@@ -114,6 +115,7 @@ class TriModalAlignmentLoss(nn.Module):
             positives.append(tensor)
         return positives
 
+    @fp32_forward
     def forward(
             self,
             anchor: torch.Tensor,

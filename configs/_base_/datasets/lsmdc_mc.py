@@ -1,6 +1,8 @@
-# LSMDC multiple choice (clover_method.md §4.1): 5 candidate captions and no
-# question; each caption (template '{candidate}', up to 256 tokens) is fused
-# alone with the clip and scored.
+# LSMDC multiple choice: 5 candidate captions and no question. As the
+# official code builds it (its QA text preparation with all answers and an
+# empty question), each candidate is scored on the text
+# ' Options: <caption 1> ... <caption 5> Answer: <candidate>', fused with the
+# clip; five captions are why the text may take up to 256 tokens.
 # Annotations: tools/data/lsmdc_mc (clips shared with LSMDC retrieval).
 # Frames, splits and model selection: qa_common.py.
 _base_ = ['./qa_common.py']
@@ -12,7 +14,9 @@ max_text_length = 256
 qa_meta_keys = ('video_id', 'video_index', 'question_id', 'answer_index')
 
 text_steps = [
-    dict(type='FormatQuestionText', template='{candidate}'),
+    dict(
+        type='FormatQuestionText',
+        template='{question} Options: {options} Answer: {candidate}'),
     dict(
         type='TokenizeText',
         tokenizer=_base_.tokenizer_dir,

@@ -23,7 +23,7 @@ train_dataloader = dict(
     persistent_workers=True,
     # Every step contrasts a full batch: no short batch at an epoch's end.
     drop_last=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    sampler=dict(type='ResumableSampler', shuffle=True),
     collate_fn=dict(type='pseudo_collate'),
     dataset=dict(type=dataset_type))
 test_dataloader = dict(

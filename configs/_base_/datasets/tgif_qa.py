@@ -83,7 +83,7 @@ def dataloader(task, split):
         batch_size=16,
         num_workers=8,
         persistent_workers=True,
-        sampler=dict(type='DefaultSampler', shuffle=not test_mode),
+        sampler=dict(type='ResumableSampler', shuffle=not test_mode),
         collate_fn=dict(type='pseudo_collate'),
         dataset=dict(
             type=dataset_type,

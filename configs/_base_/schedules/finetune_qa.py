@@ -10,9 +10,10 @@
 #
 # Learning rate: the official configs set base_lr = lr / global batch and
 # the train script multiplies it back, so the lr holds at the paper's
-# global batch (auto_scale_lr.base_batch_size in each leaf); add
-# `--cfg-options auto_scale_lr.enable=True` to scale it linearly on another
-# number of GPUs, as the official scripts did.
+# global batch (auto_scale_lr.base_batch_size in each leaf). The leaves
+# enable auto_scale_lr, so on another number of GPUs the lr scales linearly,
+# as the official scripts did (`--cfg-options auto_scale_lr.enable=False`
+# keeps it fixed); the run prints the scaled lr.
 #
 # As in the official (mmcv) optimizer constructor, a parameter matched by a
 # custom key gets that key's settings only: the QA head's biases and

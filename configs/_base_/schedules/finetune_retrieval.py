@@ -7,9 +7,10 @@
 # and the train script multiplies it by clips/GPU x GPUs, so the lr is
 # 1.2e-5 at the paper's global batch (and scales linearly with any other
 # one). Here lr = 1.2e-5 is the lr at the leaf config's global batch
-# (auto_scale_lr.base_batch_size); add
-# `--cfg-options auto_scale_lr.enable=True` to scale it linearly when
-# training on another number of GPUs, as the official scripts did.
+# (auto_scale_lr.base_batch_size). The leaves enable auto_scale_lr, so on
+# another number of GPUs the lr scales linearly, as the official scripts did
+# (`--cfg-options auto_scale_lr.enable=False` keeps it fixed); the run
+# prints the scaled lr.
 #
 # This file holds the 100-epoch (10 warm-up) MSR-VTT schedule; leaves with
 # other lengths rebuild train_cfg and param_scheduler from max_epochs and

@@ -11,10 +11,11 @@ warmup_epochs = 4
 base_lr = 5e-5
 
 optim_wrapper = dict(
-    # fp16 with a dynamic loss scale, as the official mmcv fp16 hook. On
-    # GPUs with bf16 (A100, H100) `dtype='bfloat16'` needs no loss scaling.
+    # fp16 with a dynamic loss scale (AmpOptimWrapper's default), as the
+    # official mmcv fp16 hook. configs/pretrain/clover_webvid_cc3m_bf16.py
+    # is the bf16 recipe; `--cfg-options optim_wrapper.type=OptimWrapper`
+    # trains in fp32 (e.g. on CPU).
     type='AmpOptimWrapper',
-    loss_scale='dynamic',
     optimizer=dict(lr=base_lr, weight_decay=0.005),
     paramwise_cfg=dict(
         custom_keys={'relative_position_bias_table': dict(decay_mult=0.)}),

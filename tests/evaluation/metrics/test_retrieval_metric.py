@@ -87,6 +87,32 @@ def test_hand_computed_example():
     assert v2t_summary['MnR'] == pytest.approx(5 / 3)
 
 
+def test_recall_at_all_is_hand_computed():
+    """12 one-caption videos whose own video ranks 1, 1, 2, 3, 5, 6, 6, 8,
+    10, 11, 12, 12 (text i scores its video below ranks[i] - 1 others):
+    R@1 = 2/12, R@5 = 5/12, R@10 = 9/12, MdR = (6 + 6) / 2 = 6, so
+    Recall@all = 100 * 16/12 - 6."""
+    ranks = [1, 1, 2, 3, 5, 6, 6, 8, 10, 11, 12, 12]
+    num = len(ranks)
+    scores = torch.zeros(num, num)
+    for text, rank in enumerate(ranks):
+        others = [v for v in range(num) if v != text][:rank - 1]
+        scores[text, others] = 1.0
+        scores[text, text] = 0.5
+    metric = RetrievalMetric()
+    for video in range(num):
+        # Embeddings whose dot products are the score matrix: one-hot
+        # videos, text rows = scores.
+        metric.process(None, [
+            dict(video_index=video, video_embedding=torch.eye(num)[video],
+                 text_embeddings=scores[video:video + 1])
+        ])
+    metrics = metric.compute_metrics(metric.results)
+    assert metrics['dual/t2v/MdR'] == 6.0
+    assert metrics['dual/t2v/Recall@all'] == pytest.approx(
+        100 * 16 / 12 - 6)
+
+
 def test_tied_own_captions_do_not_compete():
     # Both captions of video 0 tie at the top: still rank 1.
     scores = torch.tensor([[0.8, 0.1], [0.8, 0.2], [0.3, 0.9]])
@@ -117,9 +143,14 @@ def expected_metrics(videos, texts):
     t2v = torch.tensor(naive_t2v_ranks(scores, text_to_video))
     v2t = torch.tensor(naive_v2t_ranks(scores, text_to_video))
     num_texts = len(text_to_video)
-    expected = {f'dual/t2v/{k}': v for k, v in recall_summary(t2v).items()}
-    expected.update(
-        {f'dual/v2t/{k}': v for k, v in recall_summary(v2t).items()})
+    expected = {}
+    for direction, ranks in (('t2v', t2v), ('v2t', v2t)):
+        summary = recall_summary(ranks)
+        expected.update(
+            {f'dual/{direction}/{k}': v for k, v in summary.items()})
+        expected[f'dual/{direction}/Recall@all'] = (
+            summary['R@1'] + summary['R@5'] + summary['R@10'] -
+            summary['MdR'])
     expected['dual/t2v/chance_R@1'] = 100 / len(videos)
     expected['dual/v2t/chance_R@1'] = 100 * sum(
         len(t) / num_texts for t in texts) / len(videos)

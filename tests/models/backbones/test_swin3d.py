@@ -3,9 +3,7 @@ against hand-computed properties."""
 import importlib.util
 import logging
 import os.path as osp
-import sys
 
-import mmaction
 import pytest
 import torch
 import torch.nn.functional as F
@@ -20,20 +18,18 @@ WINDOW = (2, 3, 3)
 # (T, H, W): the first divides evenly down to stage 3; the second needs
 # padding at the patch embedding (5, 37, 45) and at the windows.
 INPUT_SIZES = [(8, 48, 48), (5, 37, 45)]
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
+    osp.abspath(__file__)))))
 
 
 def load_reference_module():
-    """mmaction2's swin.py by file path (``import mmaction.models`` is broken
-    on PyPI), loaded once per process since it registers into a registry."""
-    name = '_mmaction_swin_reference'
-    if name not in sys.modules:
-        path = osp.join(
-            osp.dirname(mmaction.__file__), 'models', 'backbones', 'swin.py')
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        sys.modules[name] = module
-    return sys.modules[name]
+    """mmaction2's swin.py, located by the benchmark's reference module
+    (``tools/analysis/clover_reference.py``)."""
+    path = osp.join(REPO_ROOT, 'tools', 'analysis', 'clover_reference.py')
+    spec = importlib.util.spec_from_file_location('clover_reference', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.load_mmaction_swin()
 
 
 @pytest.fixture(scope='module')

@@ -35,6 +35,21 @@ def test_normalisation_and_text_batching():
     assert out['data_samples'] == ['a', 'b']
 
 
+def test_clips_follow_the_dtype_the_preprocessor_is_held_in():
+    """A strategy that casts the whole model to half precision (DeepSpeed
+    fp16 / bf16) casts the preprocessor's buffers too; the clips then come
+    out in that dtype, normalised in fp32 and rounded once. Token ids stay
+    integers."""
+    mean, std = (10., 20., 30.), (2., 4., 8.)
+    expected = VideoTextDataPreprocessor(mean=mean, std=std)(
+        make_batch())['inputs']
+    pre = VideoTextDataPreprocessor(mean=mean, std=std).to(torch.bfloat16)
+    out = pre(make_batch())['inputs']
+    assert out['imgs'].dtype == torch.bfloat16
+    assert torch.equal(out['imgs'], expected['imgs'].bfloat16())
+    assert out['text_ids'].dtype == torch.int64
+
+
 def test_bgr_reverses_channels_before_normalising():
     data = make_batch()
     rgb = VideoTextDataPreprocessor(mean=(0, 0, 0), std=(1, 1, 1))(data)

@@ -92,3 +92,23 @@ def test_gradient_matches_finite_differences():
     logits.requires_grad_()
     assert torch.autograd.gradcheck(
         lambda x: FocalMLMLoss(gamma=2.)(x, labels), (logits, ))
+
+
+def test_unlabelled_positions_do_not_reach_the_loss():
+    """The masked maths over all positions: whatever an unlabelled
+    position's logits hold (even inf), loss and gradient are those of the
+    labelled positions alone."""
+    logits, labels = random_batch(seed=4)
+    logits.requires_grad_()
+    loss = FocalMLMLoss()(logits, labels)
+    loss.backward()
+    grad = logits.grad.clone()
+    poisoned = logits.detach().masked_fill((labels == -100)[..., None],
+                                           float('inf')).requires_grad_()
+    poisoned_loss = FocalMLMLoss()(poisoned, labels)
+    poisoned_loss.backward()
+    assert poisoned_loss.item() == pytest.approx(loss.item(), rel=1e-12)
+    labelled = labels != -100
+    torch.testing.assert_close(poisoned.grad[labelled], grad[labelled])
+    assert torch.equal(poisoned.grad[~labelled],
+                       torch.zeros_like(grad[~labelled]))

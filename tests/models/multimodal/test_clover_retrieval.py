@@ -110,3 +110,16 @@ def test_unknown_mode():
     model = tiny_model()
     with pytest.raises(ValueError, match='Invalid mode'):
         model(dict(), mode='bogus')
+
+
+def test_training_step_reads_no_tensor_value_on_the_host():
+    """Forward and backward of the loss on preprocessed inputs under
+    FakeTensorMode (shapes, no values), where any host read of a tensor
+    value raises; the preprocessor's host-side checks run before."""
+    from torch._subclasses.fake_tensor import FakeTensorMode
+    model = tiny_model().train()
+    data = model.data_preprocessor(make_data((1, 1, 1)))
+    with FakeTensorMode(allow_non_fake_inputs=True):
+        losses = model(**data, mode='loss')
+        losses['loss_nce'].backward()
+    assert 'loss_nce' in losses

@@ -399,3 +399,30 @@ def test_fusion_token_is_appended_after_the_video_tokens(qa_model, tokenizer):
     model.train()
     model(inputs, samples(gt_label=[1, 2]), mode='loss')['loss_qa'].backward()
     assert model.fusion_token.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize('task', ['open', 'blank', 'choice'])
+def test_training_step_reads_no_tensor_value_on_the_host(tokenizer, task):
+    """Forward and backward of each QA loss under FakeTensorMode (shapes,
+    no values): any host read of a tensor value raises there. The labels
+    are host ints checked by the heads; the [MASK] count by the data
+    preprocessor."""
+    from torch._subclasses.fake_tensor import FakeTensorMode
+    if task == 'choice':
+        model = build(CloverMultipleChoice, MC_HEAD)
+        inputs = make_inputs(tokenizer, CANDIDATES[:6], [3, 3])
+        data_samples = samples(answer_index=[2, 0],
+                               text=[CANDIDATES[:3], CANDIDATES[3:6]])
+    else:
+        model = build(CloverVideoQA, OE_HEAD,
+                      answer_position='cls' if task == 'open' else 'mask',
+                      mask_token_id=tokenizer.mask_token_id)
+        texts = QUESTIONS if task == 'open' else [
+            '[MASK] is walking', 'she picks up the [MASK]', 'he [MASK]']
+        inputs = make_inputs(tokenizer, texts, [1, 1, 1])
+        data_samples = samples(answer_label=[3, -1, 5])
+    model.train()
+    with FakeTensorMode(allow_non_fake_inputs=True):
+        losses = model(inputs, data_samples, mode='loss')
+        sum(v for k, v in losses.items() if k.startswith('loss')).backward()
+    assert any(k.startswith('loss') for k in losses)
