@@ -105,8 +105,12 @@ def corpus(tmp_path_factory):
 
 
 def run_check(*args):
-    """The tool as a user runs it, in a subprocess."""
-    env = dict(os.environ, OMP_NUM_THREADS='1', COLUMNS='200')
+    """The tool as a user runs it, in a subprocess, on this checkout's
+    clover (not another installed copy)."""
+    env = dict(os.environ, OMP_NUM_THREADS='1', COLUMNS='200',
+               PYTHONPATH=os.pathsep.join(
+                   path for path in (REPO_ROOT, os.environ.get('PYTHONPATH'))
+                   if path))
     return subprocess.run([sys.executable, TOOL, *args], cwd=REPO_ROOT,
                           env=env, capture_output=True, text=True,
                           timeout=300)
