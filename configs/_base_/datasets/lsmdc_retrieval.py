@@ -23,5 +23,6 @@ test_pipeline = _base_.test_video_steps + [
 train_dataloader = dict(
     batch_size=clips_per_gpu,
     dataset=dict(data_root=data_root, pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(data_root=data_root, pipeline=test_pipeline))
+val_dataloader = dict(
+    dataset=dict(data_root=data_root, pipeline=test_pipeline))
 test_dataloader = val_dataloader
