@@ -21,16 +21,7 @@ text_and_mask_steps = [
     dict(type='PackVideoTextInputs'),
 ]
 # The retrieval demo's frame steps: even frames, no crop or flip.
-video_pipeline = [
-    dict(type='VideoInit'),
-    dict(type='SampleFrames', num_frames={{_base_.num_frames}},
-         test_mode=True),
-    dict(type='VideoDecode'),
-    dict(
-        type='Resize',
-        scale=({{_base_.input_size}}, {{_base_.input_size}}),
-        keep_ratio=False),
-] + text_and_mask_steps
+video_pipeline = _base_.video_steps + text_and_mask_steps
 image_pipeline = [
     dict(type='LoadImageAsClip'),
     dict(

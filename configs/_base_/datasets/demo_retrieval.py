@@ -10,26 +10,23 @@ num_frames = 8
 input_size = 64
 max_text_length = 32
 
-train_pipeline = [
+# The frame steps of every clip, in training and test.
+video_steps = [
     dict(type='VideoInit'),
     # Evenly spaced frames: random ones within segments would blur speed.
     dict(type='SampleFrames', num_frames=num_frames, test_mode=True),
     dict(type='VideoDecode'),
     dict(type='Resize', scale=(input_size, input_size), keep_ratio=False),
-    dict(type='SampleCaptions', num_captions=1),
-    dict(type='TokenizeText', tokenizer=tokenizer_dir,
-         max_length=max_text_length),
-    dict(type='PackVideoTextInputs'),
 ]
-test_pipeline = [
-    dict(type='VideoInit'),
-    dict(type='SampleFrames', num_frames=num_frames, test_mode=True),
-    dict(type='VideoDecode'),
-    dict(type='Resize', scale=(input_size, input_size), keep_ratio=False),
-    dict(type='SampleCaptions', num_captions=None),
-    dict(type='TokenizeText', tokenizer=tokenizer_dir,
-         max_length=max_text_length),
-    dict(type='PackVideoTextInputs'),
+tokenize = dict(
+    type='TokenizeText', tokenizer=tokenizer_dir, max_length=max_text_length)
+train_pipeline = video_steps + [
+    dict(type='SampleCaptions', num_captions=1), tokenize,
+    dict(type='PackVideoTextInputs')
+]
+test_pipeline = video_steps + [
+    dict(type='SampleCaptions', num_captions=None), tokenize,
+    dict(type='PackVideoTextInputs')
 ]
 
 train_dataloader = dict(
