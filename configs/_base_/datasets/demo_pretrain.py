@@ -33,7 +33,7 @@ image_pipeline = [
 train_dataloader = dict(
     drop_last=True,
     dataset=dict(
-        ann_file='data/demo/annotations/train_pretrain.json',
+        ann_file='annotations/train_pretrain.json',
         pipeline=video_pipeline))
 image_dataloader = dict(
     batch_size=32,
@@ -44,6 +44,7 @@ image_dataloader = dict(
     collate_fn=dict(type='pseudo_collate'),
     dataset=dict(
         type='VideoTextRetrievalDataset',
-        ann_file='data/demo/annotations/train_images.json',
-        data_prefix=dict(video='data/demo/images'),
+        data_root={{_base_.data_root}},
+        ann_file='annotations/train_images.json',
+        data_prefix=dict(video='images'),
         pipeline=image_pipeline))

@@ -29,6 +29,8 @@ test_pipeline = video_steps + [
     dict(type='PackVideoTextInputs')
 ]
 
+# Annotation files and videos relative to data_root (the motion demo sets
+# its own).
 train_dataloader = dict(
     batch_size=32,
     num_workers=2,
@@ -37,8 +39,9 @@ train_dataloader = dict(
     collate_fn=dict(type='pseudo_collate'),
     dataset=dict(
         type=dataset_type,
-        ann_file=f'{data_root}/annotations/train.json',
-        data_prefix=dict(video=f'{data_root}/videos'),
+        data_root=data_root,
+        ann_file='annotations/train.json',
+        data_prefix=dict(video='videos'),
         pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=32,
@@ -47,15 +50,13 @@ val_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     collate_fn=dict(type='pseudo_collate'),
     dataset=dict(
-        type=dataset_type,
-        ann_file=f'{data_root}/annotations/val.json',
-        data_prefix=dict(video=f'{data_root}/videos'),
+        train_dataloader['dataset'],
+        ann_file='annotations/val.json',
         pipeline=test_pipeline,
         test_mode=True))
 test_dataloader = dict(
     val_dataloader,
     dataset=dict(
-        val_dataloader['dataset'],
-        ann_file=f'{data_root}/annotations/test.json'))
+        val_dataloader['dataset'], ann_file='annotations/test.json'))
 val_evaluator = dict(type='RetrievalMetric')
 test_evaluator = val_evaluator
