@@ -12,11 +12,15 @@ video_encoder = dict(
     arch=dict(embed_dims=32, depths=[1, 1, 2, 1], num_heads=[2, 4, 8, 8]),
     patch_size=(2, 4, 4),
     window_size=(4, 4, 4),
+    # No stochastic depth or weight decay: in the demos' short runs the
+    # small model underfits, and regularisation only slows it down.
     drop_path_rate=0.)
 text_encoder = dict(
     type='BertTextEncoder',
     pretrained=minilm_dir,
     pooling='mean',
+    # Only the top 2 of 6 layers train: backward through the whole tower
+    # would cost more than the video tower's.
     frozen_layers=4)
 # 8 frames -> 4 temporal tokens; 64 px -> a 2 x 2 grid.
 fusion = dict(
