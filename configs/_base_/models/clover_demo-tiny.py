@@ -6,6 +6,8 @@
 # first 2 layers, a fresh MLM head (MiniLM ships none), the four projection
 # heads onto a 128-d space, tri-modal alignment in both directions and focal
 # MLM: every loss term of the full model.
+_base_ = ['./clover_pretrain_losses.py']
+
 minilm_dir = 'data/pretrained/all-MiniLM-L6-v2'
 video_encoder = dict(
     type='SwinTransformer3D',
@@ -55,6 +57,7 @@ model = dict(
         loss=None),
     fusion=fusion,
     pretrain_head=dict(
+        _base_.pretrain_losses,
         type='PretrainHead',
         fused_video_proj=dict(  # h_V
             type='ProjectionHead',
@@ -70,11 +73,4 @@ model = dict(
             norm=False,
             dropout=0.1),
         # MiniLM has no MLM weights: the head starts random (logged).
-        mlm_head=dict(type='MLMHead', pretrained=minilm_dir),
-        video_anchor_loss=dict(
-            type='TriModalAlignmentLoss', prefix='', margin=5.0,
-            temperature=0.05),
-        text_anchor_loss=dict(
-            type='TriModalAlignmentLoss', prefix='v_', margin=5.0,
-            temperature=0.05),
-        mlm_loss=dict(type='FocalMLMLoss', gamma=2.0)))
+        mlm_head=dict(type='MLMHead', pretrained=minilm_dir)))
