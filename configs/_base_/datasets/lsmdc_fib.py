@@ -11,6 +11,7 @@ ann_dir = 'lsmdc_fib/annotations'
 videos = dict(video='lsmdc/videos')
 max_text_length = 200
 
+# qa_common.py's text steps at up to 200 tokens.
 text_steps = [
     _base_.text_steps[0],
     dict(_base_.tokenize, max_length=max_text_length),

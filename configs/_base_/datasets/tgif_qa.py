@@ -34,7 +34,7 @@ mc_test_video_steps = [
         num_views=num_test_views,
         test_mode=True),
     dict(type='VideoDecode'),
-    _base_.test_video_steps[-1],
+    _base_.test_video_steps[-1],  # squashed to input_size x input_size
 ]
 frameqa_test_video_steps = [
     dict(type='VideoInit'),
