@@ -7,7 +7,7 @@
 # majority-answer baseline.
 _base_ = [
     '../_base_/models/clover_demo-tiny.py', '../_base_/datasets/demo_qa.py',
-    '../_base_/default_runtime.py'
+    '../_base_/schedules/demo_adamw.py', '../_base_/default_runtime.py'
 ]
 
 # = len(ANSWER_VOCAB) of tools/data/make_demo_qa.py: every colour, shape,
@@ -34,25 +34,17 @@ load_from = 'work_dirs/demo_pretrain/epoch_3.pth'
 max_epochs = 3
 train_cfg = dict(
     type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=1)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
 
 optim_wrapper = dict(
-    optimizer=dict(type='AdamW', lr=2e-4, betas=(0.9, 0.98), weight_decay=0.),
+    optimizer=dict(lr=2e-4),
     paramwise_cfg=dict(
-        norm_decay_mult=0.,
-        bias_decay_mult=0.,
         custom_keys={
-            'relative_position_bias_table': dict(decay_mult=0.),
             # The fresh head learns fast; the pre-trained parts move slowly.
             'qa_head': dict(lr_mult=10.),
-        }),
-    clip_grad=dict(max_norm=5.))
+        }))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=max_epochs - 1, eta_min=1e-6,
-         by_epoch=True, begin=1, end=max_epochs, convert_to_iter_based=True),
+    dict(_base_.warmup, start_factor=0.1),
+    dict(_base_.cosine, T_max=max_epochs - 1, end=max_epochs),
 ]
 default_hooks = dict(
     logger=dict(interval=10),

@@ -4,16 +4,8 @@
 #   python tools/data/make_motion_corpus.py --out-dir data/motion
 _base_ = ['./clover_retrieval_demo.py']
 
+# Every split on the motion corpus: data_root's annotations and videos.
 data_root = 'data/motion'
-train_dataloader = dict(
-    dataset=dict(
-        ann_file=f'{data_root}/annotations/train.json',
-        data_prefix=dict(video=f'{data_root}/videos')))
-val_dataloader = dict(
-    dataset=dict(
-        ann_file=f'{data_root}/annotations/val.json',
-        data_prefix=dict(video=f'{data_root}/videos')))
-test_dataloader = dict(
-    dataset=dict(
-        ann_file=f'{data_root}/annotations/test.json',
-        data_prefix=dict(video=f'{data_root}/videos')))
+train_dataloader = dict(dataset=dict(data_root=data_root))
+val_dataloader = dict(dataset=dict(data_root=data_root))
+test_dataloader = val_dataloader

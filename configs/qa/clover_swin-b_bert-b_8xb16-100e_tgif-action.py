@@ -14,17 +14,11 @@
 #         configs/qa/clover_swin-b_bert-b_8xb16-100e_tgif-action.py \
 #         work_dirs/clover_swin-b_bert-b_8xb16-100e_tgif-action/epoch_100.pth
 _base_ = [
-    '../_base_/models/clover_qa_swin-b_bert-b.py',
+    '../_base_/models/clover_mc_swin-b_bert-b.py',
     '../_base_/datasets/tgif_qa.py', '../_base_/schedules/finetune_qa.py',
     '../_base_/default_runtime.py'
 ]
 
-# The MC head's dropout is not stated by the spec; 0.1 is the head default.
-model = dict(
-    type='CloverMultipleChoice',
-    qa_head=dict(
-        _delete_=True, type='MultipleChoiceHead', in_channels=768,
-        dropout=0.1))
 train_dataloader = _base_.action_train_dataloader
 test_dataloader = _base_.action_test_dataloader
 test_evaluator = dict(type='VideoQAAccuracy', prefix='tgif_action')

@@ -12,17 +12,11 @@
 #     python tools/test.py \
 #         configs/qa/clover_swin-b_bert-b_8xb16-20e_lsmdc-mc.py CKPT
 _base_ = [
-    '../_base_/models/clover_qa_swin-b_bert-b.py',
+    '../_base_/models/clover_mc_swin-b_bert-b.py',
     '../_base_/datasets/lsmdc_mc.py', '../_base_/schedules/finetune_qa.py',
     '../_base_/default_runtime.py'
 ]
 
-# The MC head's dropout is not stated by the spec; 0.1 is the head default.
-model = dict(
-    type='CloverMultipleChoice',
-    qa_head=dict(
-        _delete_=True, type='MultipleChoiceHead', in_channels=768,
-        dropout=0.1))
 train_dataloader = dict(batch_size=16)
 val_dataloader = dict(batch_size=16)
 test_dataloader = dict(batch_size=16)

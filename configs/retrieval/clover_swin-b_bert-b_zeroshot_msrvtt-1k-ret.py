@@ -14,9 +14,9 @@ _base_ = [
     '../_base_/datasets/msrvtt_retrieval.py', '../_base_/default_runtime.py'
 ]
 
-test_pipeline = [
-    dict(step, max_length=30) if step['type'] == 'TokenizeText' else step
-    for step in _base_.test_pipeline
+test_pipeline = _base_.test_video_steps + [
+    _base_.all_captions,
+    dict(_base_.tokenize, max_length=30), _base_.pack
 ]
 test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_cfg = dict(type='TestLoop')

@@ -50,11 +50,16 @@ def test_config_names_the_paper_recipe(cfg):
     assert cfg.train_cfg.max_epochs == 40
     cc3m = cfg.train_cfg.other_dataloaders[0]
     assert cfg.train_dataloader.batch_size == cc3m.batch_size == 32
-    assert cfg.train_dataloader.dataset.ann_file == \
-        'data/webvid/annotations/train.json'
-    assert cc3m.dataset.ann_file == 'data/cc3m/annotations/train.json'
-    assert cfg.val_dataloader.dataset.ann_file == \
-        'data/msrvtt/annotations/test_1k.json'
+    for loader, ann_file, videos in (
+        (cfg.train_dataloader, 'data/webvid/annotations/train.json',
+         'data/webvid/videos'),
+        (cc3m, 'data/cc3m/annotations/train.json', 'data/cc3m/images'),
+        (cfg.val_dataloader, 'data/msrvtt/annotations/test_1k.json',
+         'data/msrvtt/videos')):
+        # As MMEngine's BaseDataset reads them: joined with data_root.
+        root = loader.dataset.get('data_root') or ''
+        assert osp.join(root, loader.dataset.ann_file) == ann_file
+        assert osp.join(root, loader.dataset.data_prefix.video) == videos
     steps = pipelines(cfg)
     assert [t.type for t in steps['cc3m']][0] == 'LoadImageAsClip'
     sample_frames = [t for t in steps['webvid'] if t.type == 'SampleFrames']

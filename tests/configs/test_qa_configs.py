@@ -86,6 +86,24 @@ SPEC = {
         prefix='msrvtt_mc'),
 }
 CONFIGS = sorted(SPEC)
+# Where each config's splits and videos lie (the layout tools/data writes):
+# the annotation directory and the video directory.
+FILES = {
+    'clover_swin-b_bert-b_8xb32-20e_msrvtt-qa.py':
+    ('data/msrvtt_qa/annotations', 'data/msrvtt/videos'),
+    'clover_swin-b_bert-b_8xb16-40e_msvd-qa.py':
+    ('data/msvd_qa/annotations', 'data/msvd_qa/videos'),
+    'clover_swin-b_bert-b_8xb16-20e_tgif-frameqa.py':
+    ('data/tgif_qa/annotations', 'data/tgif_qa/videos'),
+    'clover_swin-b_bert-b_8xb16-100e_tgif-action.py':
+    ('data/tgif_qa/annotations', 'data/tgif_qa/videos'),
+    'clover_swin-b_bert-b_8xb16-50e_tgif-transition.py':
+    ('data/tgif_qa/annotations', 'data/tgif_qa/videos'),
+    'clover_swin-b_bert-b_8xb16-20e_lsmdc-mc.py':
+    ('data/lsmdc_mc/annotations', 'data/lsmdc/videos'),
+    'clover_swin-b_bert-b_8xb16-20e_lsmdc-fib.py':
+    ('data/lsmdc_fib/annotations', 'data/lsmdc/videos'),
+}
 
 
 def test_every_qa_config_is_specified():
@@ -97,6 +115,12 @@ def test_every_qa_config_is_specified():
 
 def load(name):
     return Config.fromfile(osp.join(QA_DIR, name))
+
+
+def resolved(dataset, path):
+    """``path`` (an annotation file or video directory of ``dataset``) as
+    MMEngine's BaseDataset reads it: joined with the dataset's data_root."""
+    return osp.join(dataset.get('data_root') or '', path)
 
 
 def step(pipeline, step_type):
@@ -193,6 +217,22 @@ def test_config_states_the_paper_protocol(name):
         assert save_best is None
     assert test.dataset.ann_file.endswith('test.json')
     assert cfg.test_evaluator.prefix == spec['prefix']
+
+
+@pytest.mark.parametrize('name', sorted(FILES))
+def test_config_reads_its_corpus(name):
+    """Each split's annotation file and videos, resolved as the dataset
+    resolves them, lie in the corpus' directories."""
+    cfg, (ann_dir, video_dir) = load(name), FILES[name]
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        if cfg.get(key) is None:
+            continue
+        dataset = cfg[key].dataset
+        ann_file = resolved(dataset, dataset.ann_file)
+        assert osp.dirname(ann_file) == ann_dir, key
+        assert osp.basename(ann_file).endswith(
+            f"{key.split('_')[0]}.json"), key
+        assert resolved(dataset, dataset.data_prefix.video) == video_dir, key
 
 
 @pytest.mark.parametrize('name', [

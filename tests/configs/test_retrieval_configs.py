@@ -68,6 +68,12 @@ def load(name):
     return Config.fromfile(osp.join(RETRIEVAL_DIR, name))
 
 
+def resolved(dataset, path):
+    """``path`` (an annotation file or video directory of ``dataset``) as
+    MMEngine's BaseDataset reads it: joined with the dataset's data_root."""
+    return osp.join(dataset.get('data_root') or '', path)
+
+
 def steps_of(loader, step_type):
     return [s for s in loader.dataset.pipeline if s.type == step_type]
 
@@ -89,9 +95,10 @@ def test_finetuned_config_holds_the_paper_protocol(name):
     for loader, split in ((cfg.train_dataloader, train_split),
                           (cfg.val_dataloader, val_split),
                           (cfg.test_dataloader, test_split)):
-        assert loader.dataset.ann_file == \
+        assert resolved(loader.dataset, loader.dataset.ann_file) == \
             f'data/{corpus}/annotations/{split}.json'
-        assert loader.dataset.data_prefix.video == f'data/{corpus}/videos'
+        assert resolved(loader.dataset, loader.dataset.data_prefix.video) \
+            == f'data/{corpus}/videos'
     train_frames, = steps_of(cfg.train_dataloader, 'SampleFrames')
     test_frames, = steps_of(cfg.test_dataloader, 'SampleFrames')
     assert (train_frames.num_frames, test_frames.num_frames) == \
@@ -138,7 +145,8 @@ def test_zeroshot_config_is_test_only(name):
     for key in ('train_dataloader', 'val_dataloader', 'val_evaluator'):
         assert cfg.get(key) is None, key
     assert cfg.get('train_cfg') is None and cfg.get('optim_wrapper') is None
-    assert cfg.test_dataloader.dataset.ann_file == \
+    dataset = cfg.test_dataloader.dataset
+    assert resolved(dataset, dataset.ann_file) == \
         f'data/{corpus}/annotations/{split}.json'
     frames, = steps_of(cfg.test_dataloader, 'SampleFrames')
     assert frames.num_frames == 32 and frames.test_mode
@@ -285,9 +293,11 @@ def tiny(cfg, data_root, work_dir):
             continue
         loader.update(batch_size=2, num_workers=0, persistent_workers=False)
         dataset = loader.dataset
-        dataset.ann_file = osp.join(str(data_root), dataset.ann_file[5:])
+        # Absolute paths: the dataset's data_root no longer joins them.
+        dataset.ann_file = osp.join(
+            str(data_root), resolved(dataset, dataset.ann_file)[5:])
         dataset.data_prefix.video = osp.join(
-            str(data_root), dataset.data_prefix.video[5:])
+            str(data_root), resolved(dataset, dataset.data_prefix.video)[5:])
         for step in dataset.pipeline:
             if step.type == 'SampleFrames':
                 step.num_frames = 4

@@ -21,16 +21,7 @@ text_and_mask_steps = [
     dict(type='PackVideoTextInputs'),
 ]
 # The retrieval demo's frame steps: even frames, no crop or flip.
-video_pipeline = [
-    dict(type='VideoInit'),
-    dict(type='SampleFrames', num_frames={{_base_.num_frames}},
-         test_mode=True),
-    dict(type='VideoDecode'),
-    dict(
-        type='Resize',
-        scale=({{_base_.input_size}}, {{_base_.input_size}}),
-        keep_ratio=False),
-] + text_and_mask_steps
+video_pipeline = _base_.video_steps + text_and_mask_steps
 image_pipeline = [
     dict(type='LoadImageAsClip'),
     dict(
@@ -42,7 +33,7 @@ image_pipeline = [
 train_dataloader = dict(
     drop_last=True,
     dataset=dict(
-        ann_file='data/demo/annotations/train_pretrain.json',
+        ann_file='annotations/train_pretrain.json',
         pipeline=video_pipeline))
 image_dataloader = dict(
     batch_size=32,
@@ -53,6 +44,7 @@ image_dataloader = dict(
     collate_fn=dict(type='pseudo_collate'),
     dataset=dict(
         type='VideoTextRetrievalDataset',
-        ann_file='data/demo/annotations/train_images.json',
-        data_prefix=dict(video='data/demo/images'),
+        data_root={{_base_.data_root}},
+        ann_file='annotations/train_images.json',
+        data_prefix=dict(video='images'),
         pipeline=image_pipeline))

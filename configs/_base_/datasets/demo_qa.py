@@ -10,21 +10,9 @@ ann_dir = 'data/demo/annotations'
 video_dir = 'data/demo/videos'
 qa_meta_keys = ('video_id', 'video_index', 'question_id', 'answer',
                 'answer_label', 'question_type')
-qa_pipeline = [
-    dict(type='VideoInit'),
-    dict(type='SampleFrames', num_frames={{_base_.num_frames}},
-         test_mode=True),
-    dict(type='VideoDecode'),
-    dict(
-        type='Resize',
-        scale=({{_base_.input_size}}, {{_base_.input_size}}),
-        keep_ratio=False),
-    dict(type='FormatQuestionText'),
-    dict(
-        type='TokenizeText',
-        tokenizer={{_base_.tokenizer_dir}},
-        max_length={{_base_.max_text_length}}),
-    dict(type='PackVideoTextInputs', meta_keys=qa_meta_keys),
+qa_pipeline = _base_.video_steps + [
+    dict(type='FormatQuestionText'), _base_.tokenize,
+    dict(type='PackVideoTextInputs', meta_keys=qa_meta_keys)
 ]
 
 train_dataloader = dict(
@@ -37,20 +25,12 @@ train_dataloader = dict(
         pipeline=qa_pipeline))
 val_dataloader = dict(
     dataset=dict(
-        _delete_=True,
-        type=dataset_type,
+        train_dataloader['dataset'],
         ann_file=f'{ann_dir}/qa_val.json',
-        data_prefix=dict(video=video_dir),
-        pipeline=qa_pipeline,
         test_mode=True))
 test_dataloader = dict(
     dataset=dict(
-        _delete_=True,
-        type=dataset_type,
-        ann_file=f'{ann_dir}/qa_test.json',
-        data_prefix=dict(video=video_dir),
-        pipeline=qa_pipeline,
-        test_mode=True))
+        val_dataloader['dataset'], ann_file=f'{ann_dir}/qa_test.json'))
 # Accuracy overall and per question type (demo_qa/acc/<type>).
 val_evaluator = dict(_delete_=True, type='VideoQAAccuracy', prefix='demo_qa')
 test_evaluator = val_evaluator

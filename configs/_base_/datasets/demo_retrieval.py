@@ -10,28 +10,27 @@ num_frames = 8
 input_size = 64
 max_text_length = 32
 
-train_pipeline = [
+# The frame steps of every clip, in training and test.
+video_steps = [
     dict(type='VideoInit'),
     # Evenly spaced frames: random ones within segments would blur speed.
     dict(type='SampleFrames', num_frames=num_frames, test_mode=True),
     dict(type='VideoDecode'),
     dict(type='Resize', scale=(input_size, input_size), keep_ratio=False),
-    dict(type='SampleCaptions', num_captions=1),
-    dict(type='TokenizeText', tokenizer=tokenizer_dir,
-         max_length=max_text_length),
-    dict(type='PackVideoTextInputs'),
 ]
-test_pipeline = [
-    dict(type='VideoInit'),
-    dict(type='SampleFrames', num_frames=num_frames, test_mode=True),
-    dict(type='VideoDecode'),
-    dict(type='Resize', scale=(input_size, input_size), keep_ratio=False),
-    dict(type='SampleCaptions', num_captions=None),
-    dict(type='TokenizeText', tokenizer=tokenizer_dir,
-         max_length=max_text_length),
-    dict(type='PackVideoTextInputs'),
+tokenize = dict(
+    type='TokenizeText', tokenizer=tokenizer_dir, max_length=max_text_length)
+train_pipeline = video_steps + [
+    dict(type='SampleCaptions', num_captions=1), tokenize,
+    dict(type='PackVideoTextInputs')
+]
+test_pipeline = video_steps + [
+    dict(type='SampleCaptions', num_captions=None), tokenize,
+    dict(type='PackVideoTextInputs')
 ]
 
+# Annotation files and videos relative to data_root (the motion demo sets
+# its own).
 train_dataloader = dict(
     batch_size=32,
     num_workers=2,
@@ -40,8 +39,9 @@ train_dataloader = dict(
     collate_fn=dict(type='pseudo_collate'),
     dataset=dict(
         type=dataset_type,
-        ann_file=f'{data_root}/annotations/train.json',
-        data_prefix=dict(video=f'{data_root}/videos'),
+        data_root=data_root,
+        ann_file='annotations/train.json',
+        data_prefix=dict(video='videos'),
         pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=32,
@@ -50,15 +50,13 @@ val_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     collate_fn=dict(type='pseudo_collate'),
     dataset=dict(
-        type=dataset_type,
-        ann_file=f'{data_root}/annotations/val.json',
-        data_prefix=dict(video=f'{data_root}/videos'),
+        train_dataloader['dataset'],
+        ann_file='annotations/val.json',
         pipeline=test_pipeline,
         test_mode=True))
 test_dataloader = dict(
     val_dataloader,
     dataset=dict(
-        val_dataloader['dataset'],
-        ann_file=f'{data_root}/annotations/test.json'))
+        val_dataloader['dataset'], ann_file='annotations/test.json'))
 val_evaluator = dict(type='RetrievalMetric')
 test_evaluator = val_evaluator

@@ -7,36 +7,33 @@
 _base_ = ['./qa_common.py']
 
 dataset_type = 'VideoFillInBlankDataset'
-data_root = 'data/lsmdc_fib/annotations'
-video_dir = 'data/lsmdc/videos'
+ann_dir = 'lsmdc_fib/annotations'
+videos = dict(video='lsmdc/videos')
 max_text_length = 200
 
+# qa_common.py's text steps at up to 200 tokens.
 text_steps = [
-    dict(type='FormatQuestionText'),
-    dict(
-        type='TokenizeText',
-        tokenizer=_base_.tokenizer_dir,
-        max_length=max_text_length),
-    dict(type='PackVideoTextInputs', meta_keys=_base_.qa_meta_keys),
+    _base_.text_steps[0],
+    dict(_base_.tokenize, max_length=max_text_length),
+    _base_.text_steps[-1],
 ]
-train_pipeline = _base_.train_pipeline + text_steps
-test_pipeline = _base_.test_pipeline + text_steps
+train_pipeline = _base_.train_video_steps + text_steps
+test_pipeline = _base_.test_video_steps + text_steps
 
 train_dataloader = dict(
     dataset=dict(
         type=dataset_type,
-        ann_file=f'{data_root}/train.json',
-        data_prefix=dict(video=video_dir),
+        ann_file=f'{ann_dir}/train.json',
+        data_prefix=videos,
         pipeline=train_pipeline))
 val_dataloader = dict(
     dataset=dict(
         type=dataset_type,
-        ann_file=f'{data_root}/val.json',
-        data_prefix=dict(video=video_dir),
+        ann_file=f'{ann_dir}/val.json',
+        data_prefix=videos,
         pipeline=test_pipeline))
 test_dataloader = dict(
     val_dataloader,
-    dataset=dict(
-        val_dataloader['dataset'], ann_file=f'{data_root}/test.json'))
+    dataset=dict(val_dataloader['dataset'], ann_file=f'{ann_dir}/test.json'))
 val_evaluator = dict(prefix='lsmdc_fib')
 test_evaluator = val_evaluator

@@ -8,8 +8,8 @@
 _base_ = ['./qa_common.py']
 
 dataset_type = 'VideoMultipleChoiceDataset'
-data_root = 'data/lsmdc_mc/annotations'
-video_dir = 'data/lsmdc/videos'
+ann_dir = 'lsmdc_mc/annotations'
+videos = dict(video='lsmdc/videos')
 max_text_length = 256
 qa_meta_keys = ('video_id', 'video_index', 'question_id', 'answer_index')
 
@@ -17,30 +17,26 @@ text_steps = [
     dict(
         type='FormatQuestionText',
         template='{question} Options: {options} Answer: {candidate}'),
-    dict(
-        type='TokenizeText',
-        tokenizer=_base_.tokenizer_dir,
-        max_length=max_text_length),
+    dict(_base_.tokenize, max_length=max_text_length),
     dict(type='PackVideoTextInputs', meta_keys=qa_meta_keys),
 ]
-train_pipeline = _base_.train_pipeline + text_steps
-test_pipeline = _base_.test_pipeline + text_steps
+train_pipeline = _base_.train_video_steps + text_steps
+test_pipeline = _base_.test_video_steps + text_steps
 
 train_dataloader = dict(
     dataset=dict(
         type=dataset_type,
-        ann_file=f'{data_root}/train.json',
-        data_prefix=dict(video=video_dir),
+        ann_file=f'{ann_dir}/train.json',
+        data_prefix=videos,
         pipeline=train_pipeline))
 val_dataloader = dict(
     dataset=dict(
         type=dataset_type,
-        ann_file=f'{data_root}/val.json',
-        data_prefix=dict(video=video_dir),
+        ann_file=f'{ann_dir}/val.json',
+        data_prefix=videos,
         pipeline=test_pipeline))
 test_dataloader = dict(
     val_dataloader,
-    dataset=dict(
-        val_dataloader['dataset'], ann_file=f'{data_root}/test.json'))
+    dataset=dict(val_dataloader['dataset'], ann_file=f'{ann_dir}/test.json'))
 val_evaluator = dict(prefix='lsmdc_mc')
 test_evaluator = val_evaluator

@@ -12,7 +12,6 @@
 _base_ = ['./msrvtt_retrieval.py']
 
 mc_train_frames = 8
-mc_test_frames = 32
 mc_text_length = 30
 
 train_dataloader = dict(
@@ -22,17 +21,11 @@ train_dataloader = dict(
         if step['type'] == 'SampleFrames' else step
         for step in _base_.train_pipeline
     ]))
-mc_test_pipeline = [
-    dict(type='VideoInit'),
-    dict(type='SampleFrames', num_frames=mc_test_frames, test_mode=True),
-    dict(type='VideoDecode'),
-    dict(type='Resize', scale=(-1, _base_.input_size)),
-    dict(type='CenterCrop', crop_size=_base_.input_size),
+# The retrieval test frames (retrieval_common.py: 32 frames, centre crop
+# 224); each candidate caption alone is the text.
+mc_test_pipeline = _base_.test_video_steps + [
     dict(type='FormatQuestionText', template='{candidate}'),
-    dict(
-        type='TokenizeText',
-        tokenizer=_base_.tokenizer_dir,
-        max_length=mc_text_length),
+    dict(_base_.tokenize, max_length=mc_text_length),
     dict(
         type='PackVideoTextInputs',
         meta_keys=('video_id', 'video_index', 'question_id',

@@ -20,43 +20,33 @@ train_pipeline = [
     # TSN sampling: a random frame from each of train_frames segments.
     dict(type='SampleFrames', num_frames=train_frames),
     dict(type='VideoDecode'),
-    # The official Resize(short side 256) -> RandomResizedCrop -> Resize(224)
-    # as one step: the same crops, only the box resized, once.
-    dict(
-        type='RandomResizedCrop', area_range=(0.08, 1.0),
-        output_size=_base_.input_size),
+    # The RandomResizedCrop of retrieval_common.py's train_video_steps.
+    _base_.train_video_steps[-1],
     # The official MSR-VTT recipe flips, although a few captions name left
     # or right (which a flip makes wrong); kept for faithfulness. DiDeMo and
     # LSMDC train without it.
     dict(type='Flip', flip_ratio=0.5),
     # A new random caption every epoch; the official loader drew one caption
     # per video once, at load time, and kept it for the whole run.
-    dict(type='SampleCaptions', num_captions=1),
-    dict(
-        type='TokenizeText',
-        tokenizer=_base_.tokenizer_dir,
-        max_length=train_text_length),
-    dict(type='PackVideoTextInputs'),
+    _base_.one_caption,
+    dict(_base_.tokenize, max_length=train_text_length),
+    _base_.pack,
 ]
-test_pipeline = _base_.test_pipeline + [
-    dict(type='SampleCaptions', num_captions=None),
-    dict(
-        type='TokenizeText',
-        tokenizer=_base_.tokenizer_dir,
-        max_length=test_text_length),
-    dict(type='PackVideoTextInputs'),
+test_pipeline = _base_.test_video_steps + [
+    _base_.all_captions,
+    dict(_base_.tokenize, max_length=test_text_length), _base_.pack
 ]
 
 train_dataloader = dict(
     batch_size=clips_per_gpu,
     dataset=dict(
-        ann_file=f'{data_root}/annotations/train_9k.json',
-        data_prefix=dict(video=f'{data_root}/videos'),
+        data_root=data_root,
+        ann_file='annotations/train_9k.json',
         pipeline=train_pipeline))
 test_dataloader = dict(
     dataset=dict(
-        ann_file=f'{data_root}/annotations/test_1k.json',
-        data_prefix=dict(video=f'{data_root}/videos'),
+        data_root=data_root,
+        ann_file='annotations/test_1k.json',
         pipeline=test_pipeline))
 # No validation split: validation IS the test split (see above).
 val_dataloader = test_dataloader

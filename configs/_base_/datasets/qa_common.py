@@ -2,16 +2,21 @@
 # and lsmdc_mc.py (clover_method.md §4.1): 8 frames in training and test,
 # test frames squashed to 224 x 224 without a crop, as the official test
 # pipelines do; train / val / test splits, with model selection on val (the
-# official code selected on test, clover_method.md §6.11). Those files set
-# the dataset, the annotations, the text steps and the evaluator's prefix.
+# official code selected on test, clover_method.md §6.11); open-ended
+# questions of up to 40 tokens. Those files set each split's annotation file
+# and the videos (both relative to data_root: annotations and videos may
+# live in different corpus folders), the evaluator's prefix and, where they
+# differ, the dataset and the text steps.
+dataset_type = 'VideoQADataset'
+data_root = 'data'
 tokenizer_dir = 'data/pretrained/bert-base-uncased'
 num_frames = 8
 input_size = 224
+max_text_length = 40
 qa_meta_keys = ('video_id', 'video_index', 'question_id', 'answer',
                 'answer_label', 'question_type')
 
-# The frame steps; each task appends its text steps.
-train_pipeline = [
+train_video_steps = [
     dict(type='VideoInit'),
     dict(type='SampleFrames', num_frames=num_frames),
     dict(type='VideoDecode'),
@@ -23,26 +28,42 @@ train_pipeline = [
         area_range=(0.08, 1.0),
         output_size=input_size),
 ]
-test_pipeline = [
+test_video_steps = [
     dict(type='VideoInit'),
     dict(type='SampleFrames', num_frames=num_frames, test_mode=True),
     dict(type='VideoDecode'),
     dict(type='Resize', scale=(input_size, input_size), keep_ratio=False),
 ]
+# The text steps of an open-ended question; a task with other text sets
+# its own (`dict(tokenize, max_length=...)`).
+tokenize = dict(type='TokenizeText', tokenizer=tokenizer_dir)
+text_steps = [
+    dict(type='FormatQuestionText'),
+    dict(tokenize, max_length=max_text_length),
+    dict(type='PackVideoTextInputs', meta_keys=qa_meta_keys),
+]
+train_pipeline = train_video_steps + text_steps
+test_pipeline = test_video_steps + text_steps
 
 train_dataloader = dict(
     batch_size=32,
     num_workers=8,
     persistent_workers=True,
     sampler=dict(type='ResumableSampler', shuffle=True),
-    collate_fn=dict(type='pseudo_collate'))
+    collate_fn=dict(type='pseudo_collate'),
+    dataset=dict(
+        type=dataset_type, data_root=data_root, pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=32,
     num_workers=8,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(test_mode=True))
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        pipeline=test_pipeline,
+        test_mode=True))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='VideoQAAccuracy')
 test_evaluator = val_evaluator

@@ -4,7 +4,7 @@
 # tri-modal alignment in both directions (margin 5, tau 0.05) and focal MLM.
 # The Swin checkpoint is read by init_weights at the start of training and
 # fails there, naming the file.
-_base_ = ['./clover_swin-b_bert-b.py']
+_base_ = ['./clover_swin-b_bert-b.py', './clover_pretrain_losses.py']
 swin_checkpoint = \
     'data/pretrained/swin_base_patch244_window877_kinetics400_22k.pth'
 
@@ -15,6 +15,7 @@ model = dict(
     retrieval_head=dict(loss=None),
     fusion={{_base_.fusion}},
     pretrain_head=dict(
+        _base_.pretrain_losses,
         type='PretrainHead',
         fused_video_proj=dict(  # h_V
             type='ProjectionHead',
@@ -29,11 +30,4 @@ model = dict(
             out_channels=768,
             norm=False,
             dropout=0.1),
-        mlm_head=dict(type='MLMHead', pretrained={{_base_.bert_dir}}),
-        video_anchor_loss=dict(
-            type='TriModalAlignmentLoss', prefix='', margin=5.0,
-            temperature=0.05),
-        text_anchor_loss=dict(
-            type='TriModalAlignmentLoss', prefix='v_', margin=5.0,
-            temperature=0.05),
-        mlm_loss=dict(type='FocalMLMLoss', gamma=2.0)))
+        mlm_head=dict(type='MLMHead', pretrained={{_base_.bert_dir}})))

@@ -33,18 +33,11 @@ optim_wrapper = dict(
     paramwise_cfg=dict(custom_keys={'qa_head': dict(lr_mult=10.)}),
     clip_grad=dict(max_norm=50.))
 param_scheduler = [
+    dict(_base_.warmup, start_factor=1e-4, end=warmup_epochs),
     dict(
-        type='LinearLR',
-        start_factor=1e-4,
-        by_epoch=True,
-        begin=0,
-        end=warmup_epochs,
-        convert_to_iter_based=True),
-    dict(
-        type='CosineAnnealingLR',
+        _base_.cosine,
         T_max=max_epochs,
         eta_min=0.,
-        by_epoch=True,
         begin=0,
         end=max_epochs,
         convert_to_iter_based=True),

@@ -33,20 +33,8 @@ optim_wrapper = dict(
 # warm-up: both schedulers run from the start and their factors multiply,
 # the cosine changing once per epoch, the warm-up every iteration.
 param_scheduler = [
-    dict(
-        type='LinearLR',
-        start_factor=1e-3,
-        by_epoch=True,
-        begin=0,
-        end=warmup_epochs,
-        convert_to_iter_based=True),
-    dict(
-        type='CosineAnnealingLR',
-        T_max=max_epochs,
-        eta_min=0.,
-        by_epoch=True,
-        begin=0,
-        end=max_epochs),
+    dict(_base_.warmup, end=warmup_epochs),
+    dict(_base_.cosine, T_max=max_epochs, eta_min=0., begin=0, end=max_epochs),
 ]
 train_cfg = dict(
     type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=1)

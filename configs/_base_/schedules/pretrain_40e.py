@@ -21,18 +21,11 @@ optim_wrapper = dict(
         custom_keys={'relative_position_bias_table': dict(decay_mult=0.)}),
     clip_grad=dict(max_norm=15.))
 param_scheduler = [
+    dict(_base_.warmup, end=warmup_epochs),
     dict(
-        type='LinearLR',
-        start_factor=1e-3,
-        by_epoch=True,
-        begin=0,
-        end=warmup_epochs,
-        convert_to_iter_based=True),
-    dict(
-        type='CosineAnnealingLR',
+        _base_.cosine,
         T_max=max_epochs - warmup_epochs,
         eta_min=5e-8,
-        by_epoch=True,
         begin=warmup_epochs,
         end=max_epochs,
         convert_to_iter_based=True),
