@@ -1,4 +1,4 @@
-# Clover fine-tuned on TGIF-Action (clover_method.md §4.1): 5-way multiple
+# Clover fine-tuned on TGIF-Action (docs/method.md §4.1): 5-way multiple
 # choice, each candidate fused alone as "{question} Options: {options}
 # Answer: {candidate}" (up to 100 tokens) and scored by the MC head; 8
 # training frames, test on 4 views x 8 frames (Swin features averaged over

@@ -1,4 +1,4 @@
-# Clover fine-tuned on TGIF-FrameQA (clover_method.md §4.1): open-ended QA
+# Clover fine-tuned on TGIF-FrameQA (docs/method.md §4.1): open-ended QA
 # over 1540 answers (head dropout 0.1), 8 -> 8 frames (test centre crop),
 # questions of up to 40 tokens, 8 GPUs x 16 clips, 20 epochs (2 warm-up)
 # with a per-iteration cosine, lr 1.2e-5 (QA head x10), weight decay 0.01,

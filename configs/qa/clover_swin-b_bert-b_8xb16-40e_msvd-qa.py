@@ -1,4 +1,4 @@
-# Clover fine-tuned on MSVD-QA (clover_method.md §4.1): open-ended QA over
+# Clover fine-tuned on MSVD-QA (docs/method.md §4.1): open-ended QA over
 # 1000 answers (head dropout 0.5), 8 -> 8 frames (test squashed to 224 x
 # 224), questions of up to 40 tokens, 8 GPUs x 16 clips, 40 epochs (4
 # warm-up) with a per-iteration cosine, lr 1.2e-5 (QA head x10), weight

@@ -1,4 +1,4 @@
-# Clover on MSRVTT multiple choice (clover_method.md §4.1), retrieval style:
+# Clover on MSRVTT multiple choice (docs/method.md §4.1), retrieval style:
 # the dual encoder fine-tuned with InfoNCE (tau 0.05) on MSR-VTT 9k
 # retrieval data at 8 frames, tested by the cosine of the video embedding
 # (32 frames, centre crop) with each of 5 candidate captions; 8 GPUs x 2

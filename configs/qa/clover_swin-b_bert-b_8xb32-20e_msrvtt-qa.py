@@ -1,4 +1,4 @@
-# Clover fine-tuned on MSRVTT-QA (clover_method.md §4.1): open-ended QA over
+# Clover fine-tuned on MSRVTT-QA (docs/method.md §4.1): open-ended QA over
 # 1500 answers (head dropout 0.1), 8 -> 8 frames (test squashed to 224 x
 # 224, no crop), questions of up to 40 tokens, 8 GPUs x 32 clips, 20 epochs
 # (2 warm-up) with the cosine stepping once per epoch, lr 1.2e-5 (QA head

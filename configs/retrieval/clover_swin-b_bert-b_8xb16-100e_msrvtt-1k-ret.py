@@ -1,5 +1,5 @@
 # Clover fine-tuned on MSR-VTT 9k, tested on 1k-A text-to-video retrieval
-# (clover_method.md §4.1): 12 training frames, 32 test frames (centre crop
+# (docs/method.md §4.1): 12 training frames, 32 test frames (centre crop
 # 224), text length 30 / 25, 8 GPUs x 16 clips, 100 epochs (10 warm-up),
 # lr 1.2e-5, fp16.
 #

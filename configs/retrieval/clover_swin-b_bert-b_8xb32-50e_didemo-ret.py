@@ -1,5 +1,5 @@
 # Clover fine-tuned for DiDeMo paragraph-to-video retrieval
-# (clover_method.md §4.1): 8 training frames, 32 test frames, text length
+# (docs/method.md §4.1): 8 training frames, 32 test frames, text length
 # 50 / 64, 8 GPUs x 32 clips, 50 epochs (5 warm-up), lr 1.2e-5, fp32.
 # The checkpoint with the best val text-to-video R@1 is kept (the official
 # code evaluated the test split every epoch instead).

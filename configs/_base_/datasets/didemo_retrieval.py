@@ -1,4 +1,4 @@
-# DiDeMo paragraph-to-video retrieval (clover_method.md §4.1): each video's
+# DiDeMo paragraph-to-video retrieval (docs/method.md §4.1): each video's
 # one caption is all of its sentences joined in order (the converter,
 # tools/data/didemo/README.md, writes them so); train on train, keep
 # checkpoints by the val split, report the test split. Frames, loaders and

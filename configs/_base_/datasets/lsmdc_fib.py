@@ -1,4 +1,4 @@
-# LSMDC fill-in-the-blank (clover_method.md §4.1): the blank is written as
+# LSMDC fill-in-the-blank (docs/method.md §4.1): the blank is written as
 # the literal [MASK] (one per sentence) and answered from the fused hidden
 # state at that token over the 908 most frequent training answers;
 # sentences of up to 200 tokens.

@@ -1,4 +1,4 @@
-# LSMDC 2016 text-to-video retrieval (clover_method.md §4.1): train on the
+# LSMDC 2016 text-to-video retrieval (docs/method.md §4.1): train on the
 # training clips, keep checkpoints by the val split, report the 1,000-clip
 # public test set (tools/data/lsmdc/README.md). The validation split is
 # several times the size of the test set: raise train_cfg.val_interval if

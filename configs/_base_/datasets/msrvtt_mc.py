@@ -1,4 +1,4 @@
-# MSRVTT multiple choice (clover_method.md §4.1), retrieval style: train
+# MSRVTT multiple choice (docs/method.md §4.1), retrieval style: train
 # the dual encoder with InfoNCE on the MSR-VTT 9k retrieval training data
 # (the pipeline of msrvtt_retrieval.py at 8 frames), then pick, for each of
 # the 2,990 test videos, the one of 5 candidate captions closest to the
@@ -8,7 +8,7 @@
 #
 # There is no validation split: no validation loop and no best-checkpoint
 # selection (the official code evaluated the test split every epoch,
-# clover_method.md §6.11). Report the last epoch.
+# docs/method.md §5). Report the last epoch.
 _base_ = ['./msrvtt_retrieval.py']
 
 mc_train_frames = 8

@@ -1,4 +1,4 @@
-# MSRVTT-QA (clover_method.md §4.1): open-ended QA over the 1500 most
+# MSRVTT-QA (docs/method.md §4.1): open-ended QA over the 1500 most
 # frequent training answers on MSR-VTT videos, questions of up to 40 tokens.
 # Annotations: tools/data/msrvtt_qa (videos shared with MSR-VTT retrieval).
 # Frames, text, splits and model selection: qa_common.py.

@@ -1,4 +1,4 @@
-# MSR-VTT 1k-A text-to-video retrieval (clover_method.md §4.1): train on the
+# MSR-VTT 1k-A text-to-video retrieval (docs/method.md §4.1): train on the
 # 9k split (9,000 videos, 20 captions each, one random caption per video and
 # epoch), test on the 1,000 JSFusion videos of 1k-A (one caption each).
 # Annotations: tools/data/msrvtt/README.md.
@@ -6,7 +6,7 @@
 # MSR-VTT has no validation split. Like the official code, the fine-tuning
 # config evaluates the test split after every epoch, for monitoring only;
 # no checkpoint is chosen by it (choosing the best test epoch would be
-# model selection on the test set, clover_method.md §6.11).
+# model selection on the test set, docs/method.md §5).
 _base_ = ['./retrieval_common.py']
 
 data_root = 'data/msrvtt'

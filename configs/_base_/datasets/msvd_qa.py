@@ -1,4 +1,4 @@
-# MSVD-QA (clover_method.md §4.1): open-ended QA over the 1000 most frequent
+# MSVD-QA (docs/method.md §4.1): open-ended QA over the 1000 most frequent
 # training answers on the MSVD clips (.avi), questions of up to 40 tokens.
 # Annotations: tools/data/msvd_qa. Frames, text, splits and model
 # selection: qa_common.py.

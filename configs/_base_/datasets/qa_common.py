@@ -1,8 +1,8 @@
 # The fine-tuning protocol shared by msrvtt_qa.py, msvd_qa.py, lsmdc_fib.py
-# and lsmdc_mc.py (clover_method.md §4.1): 8 frames in training and test,
+# and lsmdc_mc.py (docs/method.md §4.1): 8 frames in training and test,
 # test frames squashed to 224 x 224 without a crop, as the official test
 # pipelines do; train / val / test splits, with model selection on val (the
-# official code selected on test, clover_method.md §6.11); open-ended
+# official code selected on test, docs/method.md §5); open-ended
 # questions of up to 40 tokens. Those files set each split's annotation file
 # and the videos (both relative to data_root: annotations and videos may
 # live in different corpus folders), the evaluator's prefix and, where they

@@ -1,5 +1,5 @@
 # The fine-tuned retrieval protocol shared by msrvtt_retrieval.py,
-# didemo_retrieval.py and lsmdc_retrieval.py (clover_method.md §4.1): those
+# didemo_retrieval.py and lsmdc_retrieval.py (docs/method.md §4.1): those
 # files set the corpus (`data_root` of each split's dataset), the clips per
 # GPU and the text lengths; MSR-VTT also its training frames and files.
 # Annotation files and videos are relative to the corpus' data_root.

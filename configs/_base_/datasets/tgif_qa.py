@@ -1,4 +1,4 @@
-# TGIF-QA (clover_method.md §4.1) on animated GIFs, three tasks:
+# TGIF-QA (docs/method.md §4.1) on animated GIFs, three tasks:
 # - Action and Transition: 5-way multiple choice. Each candidate becomes
 #   "{question} Options: {all 5 candidates} Answer: {candidate}" (up to 100
 #   tokens), fused alone with the clip and scored. 8 training frames; the

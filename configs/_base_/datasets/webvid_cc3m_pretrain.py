@@ -1,4 +1,4 @@
-# Clover pre-training data (clover_method.md §3): WebVid-2M videos and CC3M
+# Clover pre-training data (docs/method.md §3): WebVid-2M videos and CC3M
 # images as two dataloaders of 32 clips per GPU each, which
 # MultiSourceTrainLoop alternates (one optimizer step per batch); zero-shot
 # MSR-VTT 1k-A retrieval on 32 centre-sampled frames every epoch. Loaders,

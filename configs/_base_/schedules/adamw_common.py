@@ -1,5 +1,5 @@
 # The optimizer settings shared by Clover's pre-training and fine-tuning
-# schedules (clover_method.md §3, §4): AdamW (0.9, 0.98, eps 1e-8) without
+# schedules (docs/method.md §3, §4): AdamW (0.9, 0.98, eps 1e-8) without
 # weight decay on norms and biases, and the two parts of the lr schedule.
 # Each schedule sets the lr, the weight decay, the clipping, the precision
 # and the epochs, factors and steps of the lr schedule.

@@ -1,4 +1,4 @@
-# Fine-tuning optimisation of Clover's QA tasks (clover_method.md §4):
+# Fine-tuning optimisation of Clover's QA tasks (docs/method.md §4):
 # AdamW (0.9, 0.98, 1e-8) at 1.2e-5 for the stated global batch, QA head at
 # 10x that lr, no weight decay on norms and biases, gradient clipping at 50,
 # fp16 with a dynamic loss scale, 20 epochs: a per-iteration cosine to 0

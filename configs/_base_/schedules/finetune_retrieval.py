@@ -1,4 +1,4 @@
-# Clover's retrieval fine-tuning optimisation (clover_method.md §4): AdamW
+# Clover's retrieval fine-tuning optimisation (docs/method.md §4): AdamW
 # (0.9, 0.98), weight decay 0.01 except on norms, biases and Swin's
 # relative position bias, gradient clipping at 5, a linear warm-up from
 # 1e-3 x lr multiplied onto a cosine to 0 over all epochs.

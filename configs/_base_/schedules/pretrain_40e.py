@@ -1,4 +1,4 @@
-# Clover's pre-training optimisation (clover_method.md §3, §8): AdamW at a
+# Clover's pre-training optimisation (docs/method.md §3): AdamW at a
 # peak lr of 5e-5 for a global batch of 1024 per source, 4 warm-up epochs
 # from 1e-3 x lr, then a cosine to 5e-8 at epoch 40; mixed precision and
 # gradient clipping at 15. Scheduler epochs are converted to iterations, so

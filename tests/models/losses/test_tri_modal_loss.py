@@ -19,7 +19,7 @@ def naive_tri_modal(anchor,
                     margin=MARGIN,
                     exclusive=True):
     """Exclusive tri-modal InfoNCE and ranking as explicit per-sample sums
-    over the formulas of clover_method.md sections 2.3 and 2.4."""
+    over the formulas of docs/method.md §2.4 and §2.5."""
     n, num_types = anchor.shape[0], len(positives)
 
     def s(x, y):
