@@ -72,7 +72,7 @@ def train(collapsed, work_dir, iters=90):
             num_workers=0,
             collate_fn=dict(type='default_collate')),
         train_cfg=dict(by_epoch=False, max_iters=iters),
-        optim_wrapper=dict(optimizer=dict(type='Adam', lr=0.05)),
+        optim_wrapper=dict(optimizer=dict(type='Adam', lr=0.01)),
         custom_hooks=[dict(type='ContrastiveCollapseHook', patience=20)],
         default_hooks=dict(logger=dict(type='LoggerHook', interval=1000),
                            checkpoint=dict(type='CheckpointHook',
