@@ -2,7 +2,8 @@ from .base import BaseTransform
 from .formatting import PackVideoTextInputs, SampleCaptions
 from .image_loading import LoadImageAsClip
 from .loading import SampleFrames, VideoDecode, VideoInit
-from .processing import CenterCrop, Flip, RandomResizedCrop, Resize
+from .processing import (CenterCrop, Flip, RandomCrop, RandomResizedCrop,
+                         Resize)
 from .question_text import FormatQuestionText
 from .text import TokenizeText
 from .text_masking import SemanticTextMasking
@@ -10,7 +11,7 @@ from .video_masking import BlockMaskGenerator
 
 __all__ = [
     'BaseTransform', 'VideoInit', 'SampleFrames', 'VideoDecode', 'Resize',
-    'RandomResizedCrop', 'CenterCrop', 'Flip', 'SampleCaptions',
+    'RandomResizedCrop', 'RandomCrop', 'CenterCrop', 'Flip', 'SampleCaptions',
     'PackVideoTextInputs', 'TokenizeText', 'SemanticTextMasking',
     'BlockMaskGenerator', 'LoadImageAsClip', 'FormatQuestionText'
 ]

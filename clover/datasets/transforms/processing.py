@@ -204,16 +204,48 @@ class CenterCrop(BaseTransform):
             crop_size = (crop_size, crop_size)
         self.crop_size = tuple(crop_size)
 
+    def crop_offset(self, height: int, width: int) -> Tuple[int, int]:
+        """``(left, top)`` of the crop in a frame of ``(height, width)``."""
+        crop_w, crop_h = self.crop_size
+        return (width - crop_w) // 2, (height - crop_h) // 2
+
     def transform(self, results: Dict) -> Dict:
         height, width = results['imgs'].shape[1:3]
         crop_w, crop_h = self.crop_size
         if crop_w > width or crop_h > height:
             source = results.get('video_path', '<unknown video>')
             raise ValueError(
-                f'CenterCrop of (w, h)={self.crop_size} does not fit frames '
-                f'of (w, h)=({width}, {height}) from {source}; resize first')
-        return _crop(results, (width - crop_w) // 2, (height - crop_h) // 2,
-                     crop_w, crop_h)
+                f'{type(self).__name__} of (w, h)={self.crop_size} does not '
+                f'fit frames of (w, h)=({width}, {height}) from {source}; '
+                f'resize first')
+        return _crop(results, *self.crop_offset(height, width), crop_w,
+                     crop_h)
+
+
+@TRANSFORMS.register_module()
+class RandomCrop(CenterCrop):
+    """Crop a fixed-size box at a uniformly random position, the same box in
+    every frame: a random translation that keeps scale, shape and the
+    direction of motion.
+
+    ``Resize(scale=(72, 72), keep_ratio=False)`` followed by
+    ``RandomCrop(64)`` in training and by ``CenterCrop(64)`` in test shifts
+    the clip by up to 8 px at the test's scale.
+
+    Required keys: ``imgs``. Updated keys: ``imgs``, ``img_shape``. Added
+    keys: ``crop_bbox`` (``[x1, y1, x2, y2]``).
+
+    Args:
+        crop_size (int | tuple[int, int]): Output size, a side or ``(w, h)``.
+
+    Raises:
+        ValueError: If the frame is smaller than the crop.
+    """
+
+    def crop_offset(self, height: int, width: int) -> Tuple[int, int]:
+        crop_w, crop_h = self.crop_size
+        return (np.random.randint(0, width - crop_w + 1),
+                np.random.randint(0, height - crop_h + 1))
 
 
 @TRANSFORMS.register_module()

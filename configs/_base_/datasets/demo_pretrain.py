@@ -20,8 +20,10 @@ text_and_mask_steps = [
     dict(type='BlockMaskGenerator', window_size=8, num_masking_patches=13),
     dict(type='PackVideoTextInputs'),
 ]
-# The retrieval demo's frame steps: even frames, no crop or flip.
+# Even frames, no crop or flip (the retrieval demo's translation is not
+# used here), in training and in the zero-shot evaluations.
 video_pipeline = _base_.video_steps + text_and_mask_steps
+eval_pipeline = _base_.video_steps + _base_.test_caption_steps
 image_pipeline = [
     dict(type='LoadImageAsClip'),
     dict(
@@ -35,6 +37,8 @@ train_dataloader = dict(
     dataset=dict(
         ann_file='annotations/train_pretrain.json',
         pipeline=video_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=eval_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=eval_pipeline))
 image_dataloader = dict(
     batch_size=32,
     num_workers=2,

@@ -1,8 +1,8 @@
 # Open-ended video QA on the synthetic demo corpus: the questions that
 # tools/data/make_demo_qa.py writes about each video's colour, shape, size,
-# direction, speed and object count (30 answers). Frames as in the retrieval
-# demo: 8 evenly spaced frames at 64x64, no crop or flip (questions ask for
-# directions, sizes and counts).
+# direction, speed and object count (30 answers). Frames: the demo's
+# video_steps, 8 evenly spaced frames at 64x64, no crop or flip (questions
+# ask for directions, sizes and counts).
 _base_ = ['./demo_retrieval.py']
 
 dataset_type = 'VideoQADataset'

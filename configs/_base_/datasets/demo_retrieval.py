@@ -1,6 +1,6 @@
 # The synthetic demo corpus of tools/data/make_demo_dataset.py: 8 frames per
-# clip at 64x64. No spatial augmentation: captions name directions (so no
-# flip), sizes and counts (which a crop would change).
+# clip at 64x64. Captions name directions (so no flip), sizes and counts (so
+# no zoom).
 dataset_type = 'VideoTextRetrievalDataset'
 data_root = 'data/demo'
 # Any local HF BERT directory's tokenizer; tools/demo.sh links the MiniLM
@@ -10,7 +10,7 @@ num_frames = 8
 input_size = 64
 max_text_length = 32
 
-# The frame steps of every clip, in training and test.
+# The frame steps of the QA and pre-training demos, in training and test.
 video_steps = [
     dict(type='VideoInit'),
     # Evenly spaced frames: random ones within segments would blur speed.
@@ -18,16 +18,33 @@ video_steps = [
     dict(type='VideoDecode'),
     dict(type='Resize', scale=(input_size, input_size), keep_ratio=False),
 ]
+# Retrieval trains on randomly translated clips: frames resized by
+# shift_margin px more, then one random input_size box for all frames, which
+# keeps scale, shape and the direction of motion; test takes the centre box
+# at the same scale. Without it the from-scratch video tower memorises each
+# training clip's background (the motion corpus, README).
+shift_margin = 8
+margin_resize = dict(
+    type='Resize',
+    scale=(input_size + shift_margin, input_size + shift_margin),
+    keep_ratio=False)
+train_video_steps = video_steps[:-1] + [
+    margin_resize, dict(type='RandomCrop', crop_size=input_size)
+]
+test_video_steps = video_steps[:-1] + [
+    margin_resize, dict(type='CenterCrop', crop_size=input_size)
+]
 tokenize = dict(
     type='TokenizeText', tokenizer=tokenizer_dir, max_length=max_text_length)
-train_pipeline = video_steps + [
-    dict(type='SampleCaptions', num_captions=1), tokenize,
-    dict(type='PackVideoTextInputs')
-]
-test_pipeline = video_steps + [
+test_caption_steps = [
     dict(type='SampleCaptions', num_captions=None), tokenize,
     dict(type='PackVideoTextInputs')
 ]
+train_pipeline = train_video_steps + [
+    dict(type='SampleCaptions', num_captions=1), tokenize,
+    dict(type='PackVideoTextInputs')
+]
+test_pipeline = test_video_steps + test_caption_steps
 
 # Annotation files and videos relative to data_root (the motion demo sets
 # its own).

@@ -4,7 +4,8 @@
 # epoch and a cosine to 1e-6 over the rest, both stepping every iteration.
 # Each demo sets the lr, the per-part lr multipliers, the warm-up's start
 # factor and the epochs (`dict(warmup, start_factor=...)`,
-# `dict(cosine, T_max=max_epochs - 1, end=max_epochs)`).
+# `dict(cosine, T_max=max_epochs - 1, end=max_epochs)`); the retrieval demo
+# also the warm-up's length (`end=`, the cosine's `begin=`).
 optim_wrapper = dict(
     optimizer=dict(type='AdamW', betas=(0.9, 0.98), weight_decay=0.),
     paramwise_cfg=dict(

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from clover.datasets.transforms import (CenterCrop, Flip, RandomResizedCrop,
-                                        Resize)
+from clover.datasets.transforms import (CenterCrop, Flip, RandomCrop,
+                                        RandomResizedCrop, Resize)
 from clover.registry import TRANSFORMS
 
 
@@ -76,6 +76,34 @@ def test_center_crop_matches_mmaction():
 def test_center_crop_larger_than_frame_names_the_video():
     with pytest.raises(ValueError, match='clip.mp4'):
         CenterCrop(64)(
+            dict(imgs=random_clip(height=27), video_path='clip.mp4'))
+
+
+def test_random_crop_is_one_box_for_all_frames_and_covers_every_offset():
+    imgs = random_clip(num_frames=4, height=10, width=13)
+    np.random.seed(0)
+    seen = set()
+    for _ in range(400):
+        results = RandomCrop((9, 8))(dict(imgs=imgs.copy()))
+        left, top, right, bottom = results['crop_bbox'].tolist()
+        assert (right - left, bottom - top) == (9, 8)
+        np.testing.assert_array_equal(results['imgs'],
+                                      imgs[:, top:bottom, left:right])
+        assert results['img_shape'] == (8, 9)
+        seen.add((left, top))
+    # 13 - 9 + 1 = 5 columns times 10 - 8 + 1 = 3 rows of offsets.
+    assert seen == {(x, y) for x in range(5) for y in range(3)}
+
+
+def test_random_crop_of_the_whole_frame_is_the_identity():
+    imgs = random_clip(height=8, width=8)
+    results = RandomCrop(8)(dict(imgs=imgs))
+    np.testing.assert_array_equal(results['imgs'], imgs)
+
+
+def test_random_crop_larger_than_frame_names_the_video():
+    with pytest.raises(ValueError, match='RandomCrop.*clip.mp4'):
+        RandomCrop(64)(
             dict(imgs=random_clip(height=27), video_path='clip.mp4'))
 
 
