@@ -81,7 +81,8 @@ class CollapseProbeHook(Hook):
         num_iters (int): Stop printing after this many iterations.
     """
 
-    priority = 'LOWEST'
+    # Before ParamSchedulerHook ('LOW'): the lr read is this iteration's.
+    priority = 'NORMAL'
 
     def __init__(self, modules: List[str], interval: int,
                  num_iters: int) -> None:
