@@ -78,7 +78,8 @@ class CollapseProbeHook(Hook):
     Args:
         modules (list[str]): Module names within the model.
         interval (int): Print every this many iterations (and the first).
-        num_iters (int): Stop printing after this many iterations.
+        num_iters (int): Stop printing after this many iterations, and
+            training at the end of the epoch that holds the last of them.
     """
 
     # Before ParamSchedulerHook ('LOW'): the lr read is this iteration's.
@@ -103,7 +104,7 @@ class CollapseProbeHook(Hook):
                            f'top-level modules are {children}')
         for name in self.modules:
             present[name].register_forward_hook(self._capture(name))
-        # Columns named by the modules' last one or two name parts.
+        # Columns named without the top-level module's name.
         self.labels = [
             '.'.join(name.split('.')[1:]) if '.' in name else name
             for name in self.modules
@@ -124,6 +125,11 @@ class CollapseProbeHook(Hook):
             self.outputs[name] = output
 
         return hook
+
+    def after_train_epoch(self, runner) -> None:
+        # The loop's own early stop (as MMEngine's EarlyStoppingHook).
+        if runner.iter >= self.num_iters:
+            runner.train_loop.stop_training = True
 
     def after_train_iter(self, runner, batch_idx, data_batch=None,
                          outputs=None) -> None:
@@ -176,15 +182,14 @@ def main(argv=None) -> List[Dict[str, float]]:
         cfg.merge_from_dict(args.cfg_options)
     with tempfile.TemporaryDirectory() as tmp:
         cfg.work_dir = args.work_dir or tmp
-        # Training only, for as many epochs as the iterations need.
+        # Training only (the hook stops it once the iterations are done).
         for key in ('val_dataloader', 'val_cfg', 'val_evaluator'):
             cfg[key] = None
         cfg.default_hooks.checkpoint = None
         runner = build_runner(cfg)
-        epoch_length = len(runner.train_dataloader)
-        runner.train_loop._max_epochs = math.ceil(args.iters / epoch_length)
-        runner.train_loop._max_iters = runner.train_loop._max_epochs * \
-            epoch_length
+        epochs = math.ceil(args.iters / len(runner.train_dataloader))
+        print(f'Probing {args.iters} iterations: training stops after '
+              f'epoch {epochs}.', flush=True)
         modules = args.modules or default_modules(
             getattr(runner.model, 'module', runner.model))
         probe = CollapseProbeHook(modules, args.interval, args.iters)

@@ -230,16 +230,8 @@ class RandomCrop(CenterCrop):
 
     ``Resize(scale=(72, 72), keep_ratio=False)`` followed by
     ``RandomCrop(64)`` in training and by ``CenterCrop(64)`` in test shifts
-    the clip by up to 8 px at the test's scale.
-
-    Required keys: ``imgs``. Updated keys: ``imgs``, ``img_shape``. Added
-    keys: ``crop_bbox`` (``[x1, y1, x2, y2]``).
-
-    Args:
-        crop_size (int | tuple[int, int]): Output size, a side or ``(w, h)``.
-
-    Raises:
-        ValueError: If the frame is smaller than the crop.
+    the clip by up to 8 px at the test's scale. Keys, arguments and errors
+    as :class:`CenterCrop`.
     """
 
     def crop_offset(self, height: int, width: int) -> Tuple[int, int]:
